@@ -1,0 +1,88 @@
+#include "report/histogram.h"
+
+#include <gtest/gtest.h>
+
+using bpfscope::report::Log2Histogram;
+using bpfscope::report::log2_slot;
+using bpfscope::report::log2_slot_high;
+using bpfscope::report::log2_slot_low;
+
+TEST(Log2Slot, BoundariesArePowersOfTwo) {
+    EXPECT_EQ(log2_slot(0), 0u);
+    EXPECT_EQ(log2_slot(1), 1u);
+    EXPECT_EQ(log2_slot(2), 2u);
+    EXPECT_EQ(log2_slot(3), 2u);
+    EXPECT_EQ(log2_slot(4), 3u);
+    EXPECT_EQ(log2_slot(1023), 10u);
+    EXPECT_EQ(log2_slot(1024), 11u);
+    EXPECT_EQ(log2_slot(UINT64_MAX), 64u);
+    for (unsigned slot = 1; slot < 64; slot++) {
+        EXPECT_EQ(log2_slot(log2_slot_low(slot)), slot);
+        EXPECT_EQ(log2_slot(log2_slot_high(slot) - 1), slot);
+    }
+}
+
+TEST(Log2Histogram, RecordTracksCountSumMinMax) {
+    Log2Histogram h;
+    for (uint64_t v : {5, 7, 100, 3}) h.record(v);
+    EXPECT_EQ(h.count, 4u);
+    EXPECT_EQ(h.sum, 115u);
+    EXPECT_EQ(h.min, 3u);
+    EXPECT_EQ(h.max, 100u);
+    EXPECT_DOUBLE_EQ(h.mean(), 28.75);
+    EXPECT_EQ(h.slots[log2_slot(5)], 2u);  // 5 and 7 share [4, 8)
+}
+
+TEST(Log2Histogram, PercentileStaysInsideTheRightBucket) {
+    Log2Histogram h;
+    for (int i = 0; i < 90; i++) h.record(1000);   // [512, 1024)
+    for (int i = 0; i < 10; i++) h.record(40000);  // [32768, 65536)
+    double p50 = h.percentile(0.5);
+    EXPECT_GE(p50, 512);
+    EXPECT_LT(p50, 1024);
+    EXPECT_GE(p50, 1000);  // the true minimum tightens the bucket's lower edge
+    double p99 = h.percentile(0.99);
+    EXPECT_GE(p99, 32768);
+    EXPECT_LE(p99, 40000);
+    EXPECT_DOUBLE_EQ(h.percentile(1.0), 40000);
+    EXPECT_DOUBLE_EQ(h.percentile(0.0), 1000);
+}
+
+TEST(Log2Histogram, PercentileOfSingleValueIsThatValue) {
+    Log2Histogram h;
+    for (int i = 0; i < 7; i++) h.record(2000000);
+    EXPECT_DOUBLE_EQ(h.percentile(0.5), 2000000);
+    EXPECT_DOUBLE_EQ(h.percentile(0.9), 2000000);
+}
+
+TEST(Log2Histogram, EmptyHistogramHasZeroPercentiles) {
+    Log2Histogram h;
+    EXPECT_EQ(h.percentile(0.5), 0.0);
+    EXPECT_EQ(h.mean(), 0.0);
+}
+
+TEST(Log2Histogram, RescalePreservesCounts) {
+    Log2Histogram h;
+    h.unit = "ns";
+    for (uint64_t v : {2'100'000, 2'500'000, 3'000'000}) h.record(v);
+    auto ms = h.rescaled(1'000'000, "ms");
+    EXPECT_EQ(ms.unit, "ms");
+    EXPECT_EQ(ms.count, 3u);
+    EXPECT_EQ(ms.min, 2u);
+    EXPECT_EQ(ms.max, 3u);
+    uint64_t total = 0;
+    for (auto c : ms.slots) total += c;
+    EXPECT_EQ(total, 3u);
+}
+
+TEST(Log2Histogram, MergeAddsEverything) {
+    Log2Histogram a, b;
+    a.record(10);
+    b.record(1000);
+    b.record(1);
+    a.merge(b);
+    EXPECT_EQ(a.count, 3u);
+    EXPECT_EQ(a.min, 1u);
+    EXPECT_EQ(a.max, 1000u);
+    EXPECT_EQ(a.sum, 1011u);
+}

@@ -1,0 +1,38 @@
+#pragma once
+// Stack profiles (on-CPU samples, off-CPU time) after symbolization. Writers:
+// folded stacks, SVG flame graph, pprof. Frames are stored root first.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bpfscope::report {
+
+struct StackFrame {
+    enum class Kind { kUser, kKernel, kSeparator };
+    std::string name;       // function name, demangled; "[unknown]" when unresolved
+    std::string module;     // DSO path or "[kernel]"; "" when unknown
+    uint64_t address = 0;   // instruction address as sampled (0 for synthetic frames)
+    Kind kind = Kind::kUser;
+    std::string file;       // source file when known (DWARF)
+    int line = 0;
+    bool inlined = false;   // an inlined frame expanded from the frame after it
+};
+
+struct StackSample {
+    std::string comm;       // process/thread name, the root frame in folded output
+    uint32_t pid = 0;
+    uint32_t tid = 0;
+    std::vector<StackFrame> frames;  // root first, leaf last
+    double value = 0;       // in StackProfile::unit
+};
+
+struct StackProfile {
+    std::string sample_type;  // "samples", "cpu", "offcpu"
+    std::string unit;         // "count", "nanoseconds", "microseconds"
+    uint64_t period = 0;      // sampling period in period_unit (profile), 0 otherwise
+    std::string period_unit;  // e.g. "nanoseconds"
+    uint64_t duration_ns = 0;
+    std::vector<StackSample> samples;
+};
+
+}  // namespace bpfscope::report
