@@ -81,7 +81,10 @@ nlohmann::json report_to_json(const MemcgReport& report) {
                      {"read_delay_us", w.read_delay_us},
                      {"reader_cpu", w.reader_cpu},
                      {"runs", w.runs},
-                     {"warmup_ms", w.warmup_ms}};
+                     {"warmup_ms", w.warmup_ms},
+                     {"tree_top", w.tree_top},
+                     {"tree_removed", w.tree_removed},
+                     {"tree_left", w.tree_left}};
     json runs = json::array();
     std::vector<double> all_samples, run_medians;
     std::map<std::string, std::vector<double>> metric_values;

@@ -49,6 +49,7 @@ struct Options {
     std::string cgroup;
     std::string out_path;
     bool json = false;
+    bool verbose = false;
 };
 
 void write_file(const std::string& path, const std::string& text) {
@@ -96,7 +97,14 @@ int run_measurement(const Options& options) {
         w.cgroups = tree->cgroup_count();
         w.writer = writer;
         w.read_level = read_level_name(level);
+        w.tree_top = tree->top();
         for (const auto& note : tree->notes()) report.notes.push_back(note);
+        if (options.verbose) {
+            std::string pids;
+            for (pid_t pid : writers->pids()) pids += " " + std::to_string(pid);
+            std::fprintf(stderr, "memcg: tree %s (%zu cgroups), writers:%s\n", tree->top().c_str(),
+                         tree->cgroup_count(), pids.c_str());
+        }
         sleep_unless_stopped(std::chrono::milliseconds(options.warmup_ms));
     } else {
         read_dir = options.cgroup.front() == '/' ? options.cgroup
@@ -105,6 +113,8 @@ int run_measurement(const Options& options) {
         w.read_level = "cgroup";
     }
     w.read_path = read_dir + "/memory.stat";
+    if (options.verbose)
+        std::fprintf(stderr, "memcg: reading %s\n", w.read_path.c_str());
     if (::access(w.read_path.c_str(), R_OK) != 0)
         throw UserError(errno_message("cannot read " + w.read_path, errno) +
                         " (--cgroup takes a cgroup directory under " + controller.mount_point +
@@ -131,8 +141,13 @@ int run_measurement(const Options& options) {
     // Ordered cleanup: writers leave their leaves before the tree goes.
     writers.reset();
     if (tree) {
-        auto left = tree->remove();
-        for (const auto& path : left) report.warnings.push_back("could not remove cgroup " + path);
+        w.tree_left = tree->remove();
+        w.tree_removed = w.tree_left.empty();
+        for (const auto& path : w.tree_left)
+            report.warnings.push_back("could not remove cgroup " + path);
+        if (options.verbose)
+            std::fprintf(stderr, "memcg: tree %s %s\n", tree->top().c_str(),
+                         w.tree_removed ? "removed" : "NOT fully removed");
     }
     if (stop_requested()) {
         report.warnings.push_back("interrupted: " + std::to_string(report.runs.size()) + " of " +
@@ -198,6 +213,7 @@ int memcg_main(int argc, char** argv) {
                    "read this existing cgroup's memory.stat instead of building a tree");
     app.add_option("--out", options.out_path, "write the report as JSON (schema in docs/memcg.md)");
     app.add_flag("-j,--json", options.json, "print the report as JSON");
+    app.add_flag("-v,--verbose", options.verbose, "say what the workload does (stderr)");
 
     auto* compare = app.add_subcommand("compare", "compare saved reports: baseline first");
     std::vector<std::string> files;
