@@ -227,21 +227,20 @@ ReaderProcess::ReaderProcess(const ReaderOptions& options) : options_(options) {
                 shared_->error = errno;
         }
         char byte;
-        if (::read(go[0], &byte, 1) != 1 || shared_->error)
-            ::_exit(0);
-        int error = 0;
-        size_t bytes = 0;
-        uint64_t start = monotonic_ns();
-        size_t completed = timed_stat_reads(options.stat_path, shared_->latency_ns, options.reads,
-                                            options.delay_us, nullptr, &bytes, &error);
-        shared_->wall_ns = monotonic_ns() - start;
-        shared_->bytes_per_read = bytes;
-        shared_->completed = completed;
-        shared_->error = error;
-        if (::write(done[1], "d", 1) != 1)
-            ::_exit(1);
-        // Wait until the parent has read the counters, then leave.
-        while (::read(go[0], &byte, 1) > 0) {
+        // One run per 'g'; EOF on the go pipe ends the reader.
+        while (::read(go[0], &byte, 1) == 1 && !shared_->error) {
+            int error = 0;
+            size_t bytes = 0;
+            uint64_t start = monotonic_ns();
+            size_t completed =
+                timed_stat_reads(options.stat_path, shared_->latency_ns, options.reads,
+                                 options.delay_us, nullptr, &bytes, &error);
+            shared_->wall_ns = monotonic_ns() - start;
+            shared_->bytes_per_read = bytes;
+            shared_->completed = completed;
+            shared_->error = error;
+            if (::write(done[1], "d", 1) != 1)
+                ::_exit(1);
         }
         ::_exit(0);
     }
@@ -254,7 +253,8 @@ ReaderProcess::ReaderProcess(const ReaderOptions& options) : options_(options) {
 ReaderRun ReaderProcess::run(const std::function<bool()>& stop) {
     ReaderRun result;
     if (pid_ <= 0)
-        throw UserError("the reader process already ran");
+        throw UserError("the reader process is gone (interrupted earlier)");
+    shared_->completed = 0;
     PerfCounterSet counters(pid_);
     counters.enable();
     if (::write(go_fd_, "g", 1) != 1)
@@ -276,11 +276,16 @@ ReaderRun ReaderProcess::run(const std::function<bool()>& stop) {
     }
     counters.disable();
     result.counters = counters.read();
-    if (!finished && !result.interrupted)
+    if (!finished) {
+        kill_and_reap();
+        if (result.interrupted)
+            return result;
         throw UserError("the reader process died before finishing its reads");
-    kill_and_reap();
-    if (int err = shared_->error.load())
+    }
+    if (int err = shared_->error.load()) {
+        kill_and_reap();
         throw UserError(errno_message("reading " + options_.stat_path, err));
+    }
     size_t completed = shared_->completed.load();
     result.latency_ns.assign(shared_->latency_ns, shared_->latency_ns + completed);
     result.wall_ns = shared_->wall_ns;

@@ -65,7 +65,8 @@ struct ReaderRun {
 };
 
 // A forked reader process that waits until run() so a tracer can be set up
-// for its pid first. One ReaderProcess does one run.
+// for its pid first. run() may be called again for the next run (same pid, so
+// one tracer filtered on it covers all runs).
 class ReaderProcess {
   public:
     explicit ReaderProcess(const ReaderOptions& options);
@@ -74,7 +75,8 @@ class ReaderProcess {
     ReaderProcess& operator=(const ReaderProcess&) = delete;
 
     pid_t pid() const { return pid_; }
-    // Starts the reads and waits for them; `stop()` is polled and ends the run early.
+    // Starts one run of reads and waits for it; `stop()` is polled and ends the
+    // run early (the reader is then killed: no further run).
     ReaderRun run(const std::function<bool()>& stop);
 
   private:

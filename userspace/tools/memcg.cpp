@@ -8,38 +8,28 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <thread>
 
 #include "core/error.h"
+#include "core/libbpf_log.h"
+#include "core/run_loop.h"
 #include "core/tool_registry.h"
 #include "memcg/cgroup_tree.h"
 #include "memcg/compare.h"
+#include "memcg/kernel_tracing.h"
 #include "memcg/run_report.h"
+#include "report/text_writer.h"
 
 namespace {
 
 using namespace bpfscope;
 using namespace bpfscope::memcg;
 
-std::atomic<bool> g_stop{false};
-void on_stop_signal(int) {
-    g_stop = true;
-}
-void install_stop_handlers() {
-    struct sigaction action {};
-    action.sa_handler = on_stop_signal;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, nullptr);
-    sigaction(SIGTERM, &action, nullptr);
-}
-bool stop_requested() {
-    return g_stop.load();
-}
-
 struct Options {
     CgroupTreeOptions tree;
     WriterOptions writer;
-    std::string read_level = "root";
+    std::string read_level = "mid";
     size_t reads = 2000;
     int runs = 1;
     unsigned read_delay_us = 0;
@@ -50,6 +40,10 @@ struct Options {
     std::string out_path;
     bool json = false;
     bool verbose = false;
+    bool trace = true;  // kernel-side measurement (BPF)
+    bool measure_overhead = true;
+    bool no_workload = false;
+    double duration_s = 5;  // --no-workload: observation window
 };
 
 void write_file(const std::string& path, const std::string& text) {
@@ -65,8 +59,13 @@ void sleep_unless_stopped(std::chrono::milliseconds total) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
+int run_passive(const Options& options);
+
 int run_measurement(const Options& options) {
-    install_stop_handlers();
+    install_stop_signals();
+    setup_libbpf_logging(options.verbose);
+    if (options.no_workload)
+        return run_passive(options);
     MemcgReport report;
     report.kernel = probe_kernel_identity();
     MemoryController controller = locate_memory_controller();
@@ -120,18 +119,31 @@ int run_measurement(const Options& options) {
                         " (--cgroup takes a cgroup directory under " + controller.mount_point +
                         ")");
 
+    ReaderProcess reader(
+        ReaderOptions{w.read_path, options.reads, options.read_delay_us, options.reader_cpu});
+    std::unique_ptr<KernelTracing> tracing;
+    if (options.trace)
+        tracing = std::make_unique<KernelTracing>(
+            reader.pid(), KernelTracingOptions{options.measure_overhead, options.verbose});
+    else
+        report.notes.push_back("kernel-side measurement off (--no-trace)");
     for (int index = 1; index <= options.runs && !stop_requested(); index++) {
-        ReaderOptions reader_options{w.read_path, options.reads, options.read_delay_us,
-                                     options.reader_cpu};
-        ReaderProcess reader(reader_options);
         RunRecord run;
         run.index = index;
+        if (tracing)
+            tracing->begin_run();
         run.reader = reader.run(stop_requested);
         if (run.reader.interrupted)
             break;
         derive_run_figures(run);
+        if (tracing)
+            run.tracing = tracing->end_run(run.reader.latency_ns.size(), run.metrics);
         report.runs.push_back(std::move(run));
     }
+    size_t total_reads = 0;
+    for (const auto& run : report.runs) total_reads += run.reader.latency_ns.size();
+    if (tracing)
+        report.tracing = tracing->summary(total_reads);
     if (writers) {
         int alive = writers->alive();
         if (alive < int(writers->pids().size()))
@@ -158,6 +170,11 @@ int run_measurement(const Options& options) {
             std::printf("%s\n", report_to_json(report).dump(2).c_str());
         } else {
             std::fputs(render_report_text(report).c_str(), stdout);
+            if (tracing) {
+                std::printf("\nwhere the time goes (kernel side, all runs)\n\n");
+                std::fflush(stdout);
+                report::write_text(std::cout, tracing->text_report(total_reads));
+            }
         }
         if (!options.out_path.empty())
             write_file(options.out_path, report_to_json(report).dump() + "\n");
@@ -165,6 +182,45 @@ int run_measurement(const Options& options) {
     if (stop_requested()) {
         std::fprintf(stderr, "bpfscope memcg: interrupted, cleaned up\n");
         return 130;
+    }
+    return 0;
+}
+
+// --no-workload: nothing is created; the preset and the rstat tracepoints are
+// watched system-wide for -d seconds (someone else's reader and writers).
+int run_passive(const Options& options) {
+    KernelIdentity kernel = probe_kernel_identity();
+    KernelTracing tracing(0, KernelTracingOptions{options.measure_overhead, options.verbose});
+    tracing.begin_run();
+    if (!options.json)
+        std::fprintf(stderr, "memcg: watching the whole system for %.1f s (Ctrl-C ends)\n",
+                     options.duration_s);
+    auto until = std::chrono::steady_clock::now() +
+                 std::chrono::milliseconds(int64_t(options.duration_s * 1000));
+    while (!stop_requested() && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::map<std::string, double> metrics;
+    nlohmann::json window = tracing.end_run(0, metrics);
+    if (options.json || !options.out_path.empty()) {
+        MemcgReport report;
+        report.kernel = kernel;
+        report.workload.mode = "none";
+        report.tracing = tracing.summary(0);
+        report.tracing["window"] = window;
+        report.tracing["window_s"] = options.duration_s;
+        std::string text = report_to_json(report).dump(2);
+        if (options.json)
+            std::printf("%s\n", text.c_str());
+        if (!options.out_path.empty())
+            write_file(options.out_path, text + "\n");
+    }
+    if (!options.json) {
+        std::printf("kernel      %s, memcg stats implementation: %s\n", kernel.release.c_str(),
+                    kernel.implementation.kind.c_str());
+        std::printf("no workload: system-wide for %.1f s (no per-read figures)\n\n",
+                    options.duration_s);
+        std::fflush(stdout);
+        report::write_text(std::cout, tracing.text_report(0));
     }
     return 0;
 }
@@ -213,7 +269,16 @@ int memcg_main(int argc, char** argv) {
                    "read this existing cgroup's memory.stat instead of building a tree");
     app.add_option("--out", options.out_path, "write the report as JSON (schema in docs/memcg.md)");
     app.add_flag("-j,--json", options.json, "print the report as JSON");
-    app.add_flag("-v,--verbose", options.verbose, "say what the workload does (stderr)");
+    app.add_flag("-v,--verbose", options.verbose,
+                 "say what the workload does (stderr), libbpf debug");
+    app.add_flag("!--no-trace", options.trace,
+                 "measure the reader only: no BPF (no kernel-side figures)");
+    app.add_flag("!--no-overhead", options.measure_overhead,
+                 "do not measure our own BPF run time (saves ~40 ns per probe hit)");
+    app.add_flag("--no-workload", options.no_workload,
+                 "create nothing: watch the flush path system-wide for -d seconds");
+    app.add_option("-d,--duration", options.duration_s, "--no-workload: seconds to watch")
+        ->capture_default_str();
 
     auto* compare = app.add_subcommand("compare", "compare saved reports: baseline first");
     std::vector<std::string> files;
