@@ -131,19 +131,22 @@ TEST(MemcgTree, ReaderTimesEveryRead) {
 
 TEST(MemcgTool, ShortRunReportsLatencyCountersAndKernel) {
     auto result = run_process({bin("bpfscope"), "memcg", "--depth", "2", "--width", "2",
-                               "--writers", "2", "--reads", "300", "--runs", "2", "-j"},
-                              std::chrono::seconds(60));
+                               "--writers", "2", "--reads", "1000", "--runs", "2", "-j"},
+                              std::chrono::seconds(90));
     ASSERT_EQ(result.exit_code, 0) << result.err;
     json report = json::parse(result.out);
     EXPECT_EQ(report["schema"], "bpfscope.memcg.report");
     EXPECT_EQ(report["schema_version"], 1);
     ASSERT_EQ(report["runs"].size(), 2u);
     for (const auto& run : report["runs"]) {
-        EXPECT_EQ(run["reads"], 300);
-        EXPECT_EQ(run["samples_ns"].size(), 300u);
+        EXPECT_EQ(run["reads"], 1000);
+        EXPECT_EQ(run["samples_ns"].size(), 1000u);
         EXPECT_GT(run["latency_ns"]["p50"].get<double>(), 0);
         EXPECT_LE(run["latency_ns"]["p50"].get<double>(), run["latency_ns"]["p99"].get<double>());
         EXPECT_GT(run["metrics"]["task_clock_ns_per_read"].get<double>(), 0);
+        // Every memory.stat read makes at least one read syscall and one flush attempt.
+        EXPECT_GE(run["metrics"]["read_syscalls_per_read"].get<double>(), 1.0);
+        EXPECT_GE(run["metrics"]["flush_attempts_per_read"].get<double>(), 1.0);
     }
     const json& kernel = report["kernel"];
     char release[256] = {};
@@ -157,15 +160,56 @@ TEST(MemcgTool, ShortRunReportsLatencyCountersAndKernel) {
         EXPECT_EQ(kernel["config"]["CONFIG_MEMCG"], "y");
     }
     const json& workload = report["workload"];
+    EXPECT_EQ(workload["read_level"], "mid");
     EXPECT_EQ(workload["cgroups"], 7);
     EXPECT_TRUE(workload["tree_removed"].get<bool>());
     EXPECT_FALSE(exists(workload["tree_top"].get<std::string>()));
+
+    const json& tracing = report["tracing"];
+    ASSERT_TRUE(tracing.is_object()) << "no kernel-side measurement in the report";
+    // The writers make stats change, so some of the reader's attempts really flush.
+    ASSERT_TRUE(tracing["flush_tracepoint"]["attached"].get<bool>()) << tracing["flush_tracepoint"];
+    EXPECT_GT(tracing["flush"]["reader"]["real_flushes"].get<uint64_t>(), 0u) << tracing["flush"];
+    EXPECT_EQ(tracing["flush"]["reader"]["flush_attempts"].get<uint64_t>(), 2000u);
+    const json& hold = tracing["rstat_lock_hold"];
+    ASSERT_TRUE(hold["reachable"].get<bool>()) << hold;
+    EXPECT_EQ(hold["backend"], "tracepoint");
+    EXPECT_GT(hold["result"]["count"].get<uint64_t>(), 0u) << hold;
+    EXPECT_GT(hold["result"]["p50_ns"].get<double>(), 0);
+    const json& read_syscall = tracing["read_syscall"];
+    EXPECT_GE(read_syscall["result"]["count"].get<uint64_t>(), 2000u) << read_syscall;
+    // Each preset function: measured by a named backend, unreachable with a
+    // reason, or absent with a reason.
+    int present = 0;
+    for (const auto& function : tracing["functions"]) {
+        if (!function["present"].get<bool>()) {
+            EXPECT_FALSE(function["reason"].get<std::string>().empty()) << function;
+            continue;
+        }
+        present++;
+        if (function["reachable"].get<bool>()) {
+            EXPECT_FALSE(function["backend"].get<std::string>().empty()) << function;
+            // memory.stat is rendered once per read (v2: memory_stat_show, v1: memcg_stat_show).
+            std::string name = function["resolved"];
+            if (name == "memory_stat_show" || name == "memcg_stat_show") {
+                if (function["result"]["count"].get<uint64_t>() > 0) {
+                    EXPECT_NEAR(function["calls_per_read"].get<double>(), 1.0, 0.05) << function;
+                }
+            }
+        } else {
+            EXPECT_FALSE(function["unreachable"].get<std::string>().empty()) << function;
+        }
+    }
+    EXPECT_GT(present, 0) << "no preset function found in /proc/kallsyms";
+    EXPECT_TRUE(tracing["overhead"]["known"].get<bool>());
+    EXPECT_GT(tracing["overhead"]["program_runs"].get<uint64_t>(), 0u);
 }
 
 TEST(MemcgTool, InterruptedRunCleansUp) {
     // Far more reads than fit in 1.5 s: SIGINT arrives mid-run.
+    // SIGINT lands after the BPF setup (a few seconds here), during the reads.
     auto result = run_process({bin("bpfscope"), "memcg", "--reads", "100000000", "-v"},
-                              std::chrono::seconds(30), std::chrono::milliseconds(1500));
+                              std::chrono::seconds(60), std::chrono::milliseconds(5000));
     EXPECT_EQ(result.exit_code, 130) << result.err;
     std::smatch match;
     ASSERT_TRUE(std::regex_search(result.err, match, std::regex("memcg: tree (\\S+) \\(")))
@@ -214,11 +258,11 @@ TEST(MemcgTool, CompareRefusesMalformedAndMismatchedFiles) {
     std::ofstream(garbage) << "{\"schema\": \"bpfscope.memcg.report\", \"schema_version\": 7}";
     std::string good = memcg_tmp("good.json"), other = memcg_tmp("other.json");
     ASSERT_EQ(run_process({bin("bpfscope"), "memcg", "--depth", "1", "--width", "2", "--writers",
-                           "1", "--reads", "100", "--out", good})
+                           "1", "--reads", "100", "--no-trace", "--out", good})
                   .exit_code,
               0);
     ASSERT_EQ(run_process({bin("bpfscope"), "memcg", "--depth", "1", "--width", "2", "--writers",
-                           "2", "--reads", "100", "--out", other})
+                           "2", "--reads", "100", "--no-trace", "--out", other})
                   .exit_code,
               0);
     auto version = run_process({bin("bpfscope"), "memcg", "compare", good, garbage});

@@ -1,4 +1,6 @@
 #include "memcg/kernel_identity.h"
+#include "memcg/kernel_tracing.h"
+#include "symbols/kallsyms.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -97,4 +99,34 @@ TEST(MemcgImplementation, KallsymsParsingStripsSuffixesAndKeepsText) {
     EXPECT_TRUE(names.count("memcg_atomic_walk"));
     EXPECT_FALSE(names.count("some_data"));
     EXPECT_EQ(classify_stats_implementation(names).kind, "both");
+}
+
+TEST(MemcgFunctionPreset, ResolvesAliasesAndListsAbsentOnes) {
+    auto kallsyms = bpfscope::symbols::Kallsyms::from_text(
+        "ffffffff81000010 T memory_stat_show\n"
+        "ffffffff81000020 T mem_cgroup_flush_stats\n"
+        "ffffffff81000030 t __mem_cgroup_flush_stats\n"
+        "ffffffff81000040 T cgroup_rstat_flush\n"
+        "ffffffff81000050 t mem_cgroup_css_rstat_flush.isra.0\n"
+        "ffffffff81000060 T memcg_page_state\n"
+        "ffffffff81000070 T css_atomic_walk_batch\n");
+    auto functions = resolve_function_preset(kallsyms);
+    auto find = [&](const std::string& label) -> const ResolvedFunction* {
+        for (const auto& f : functions)
+            if (f.label == label)
+                return &f;
+        return nullptr;
+    };
+    ASSERT_TRUE(find("do_flush_stats|__mem_cgroup_flush_stats"));
+    EXPECT_EQ(find("do_flush_stats|__mem_cgroup_flush_stats")->resolved,
+              "__mem_cgroup_flush_stats");
+    EXPECT_EQ(find("css_rstat_flush|cgroup_rstat_flush")->resolved, "cgroup_rstat_flush");
+    EXPECT_EQ(find("mem_cgroup_css_rstat_flush")->resolved.rfind("mem_cgroup_css_rstat_flush", 0), 0u);
+    ASSERT_TRUE(find("memcg_atomic_walk"));
+    EXPECT_TRUE(find("memcg_atomic_walk")->resolved.empty());
+    EXPECT_NE(find("memcg_atomic_walk")->absent_reason.find("kallsyms"), std::string::npos);
+    ASSERT_TRUE(find("css_atomic_walk_batch"));
+    EXPECT_EQ(find("css_atomic_walk_batch")->side, "atomic");
+    EXPECT_FALSE(find("css_atomic_*"));
+    EXPECT_TRUE(find("memcg_stat_show")->resolved.empty());
 }

@@ -49,6 +49,12 @@ std::vector<ResolvedFunction> resolve_function_preset(const symbols::Kallsyms& k
                 function.resolved = alias;
                 break;
             }
+            // Only a compiler clone ("name.isra.0") is left: measure that.
+            auto clones = kallsyms.clones_of(alias);
+            if (!clones.empty()) {
+                function.resolved = clones.front();
+                break;
+            }
         }
         if (function.resolved.empty()) {
             function.absent_reason =
