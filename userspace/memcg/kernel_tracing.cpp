@@ -21,8 +21,9 @@ using nlohmann::json;
 
 const std::vector<PresetFunction>& memcg_function_preset() {
     static const std::vector<PresetFunction> preset = {
-        {"read", {"memory_stat_show"}},  // cgroup v2 memory.stat
-        {"read", {"memcg_stat_show"}},   // cgroup v1 memory.stat
+        {"read", {"memory_stat_show"}},    // cgroup v2 memory.stat
+        {"read", {"memcg_stat_show"}},     // cgroup v1 memory.stat before 6.10
+        {"read", {"memcg1_stat_format"}},  // v1 formatting since 6.10 (under memory_stat_show)
         {"rstat", {"mem_cgroup_flush_stats"}},
         {"rstat", {"do_flush_stats", "__mem_cgroup_flush_stats"}},
         {"rstat", {"css_rstat_flush", "cgroup_rstat_flush"}},  // renamed in 6.16
@@ -415,11 +416,12 @@ report::Report KernelTracing::text_report(size_t total_reads) const {
         out.add_section("flush path by function (reader only)", "functions");
     report::Table table{"", {"function", "side", "backend", "calls/read", "mean ns", "p99 ns"}, {}};
     size_t plan_index = 0;
+    std::map<std::string, std::vector<std::string>> reasons;
     for (const auto& function : functions_) {
         if (function.resolved.empty()) {
             table.rows.push_back(
                 {function.label, function.side, std::string("absent"), {}, {}, {}});
-            functions.notes.push_back(function.label + ": " + function.absent_reason);
+            reasons["absent: " + function.absent_reason].push_back(function.label);
             continue;
         }
         const TargetPlan& plan = plans[plan_index];
@@ -428,7 +430,7 @@ report::Report KernelTracing::text_report(size_t total_reads) const {
         if (!plan.reachable()) {
             table.rows.push_back(
                 {function.resolved, function.side, std::string("unreachable"), {}, {}, {}});
-            functions.notes.push_back(function.resolved + ": unreachable: " + plan.unreachable);
+            reasons["unreachable: " + plan.unreachable].push_back(function.resolved);
             continue;
         }
         table.rows.push_back(
@@ -439,6 +441,12 @@ report::Report KernelTracing::text_report(size_t total_reads) const {
              total.count ? report::Value(total.histogram.percentile(0.99)) : report::Value()});
     }
     functions.tables.push_back(table);
+    // One note per distinct reason, naming the functions it applies to.
+    for (const auto& [reason, names] : reasons) {
+        std::string list;
+        for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
+        functions.notes.push_back(reason + " (" + list + ")");
+    }
 
     report::Section& flush = out.add_section("memcg:memcg_flush_stats (flush attempts)", "flush");
     if (!flush_->flush_attached) {
