@@ -243,7 +243,7 @@ struct KernelTracing::FlushTracer {
 };
 
 KernelTracing::KernelTracing(pid_t reader_pid, const KernelTracingOptions& options)
-    : functions_(resolve_function_preset(symbols::Kallsyms::system())) {
+    : reader_pid_(reader_pid), functions_(resolve_function_preset(symbols::Kallsyms::system())) {
     std::vector<TargetSpec> reader_targets;
     for (const auto& function : functions_)
         if (!function.resolved.empty())
@@ -412,8 +412,9 @@ report::Report KernelTracing::text_report(size_t total_reads) const {
     double per = total_reads ? 1.0 / double(total_reads) : 0.0;
 
     // The flush path by function: one table, backend or reason per row.
-    report::Section& functions =
-        out.add_section("flush path by function (reader only)", "functions");
+    report::Section& functions = out.add_section(
+        reader_pid_ ? "flush path by function (reader only)" : "flush path by function (all tasks)",
+        "functions");
     report::Table table{"", {"function", "side", "backend", "calls/read", "mean ns", "p99 ns"}, {}};
     size_t plan_index = 0;
     std::map<std::string, std::vector<std::string>> reasons;

@@ -70,6 +70,7 @@ class KernelTracing {
 
   private:
     struct FlushTracer;
+    pid_t reader_pid_ = 0;
     std::vector<ResolvedFunction> functions_;
     std::unique_ptr<LatencySession> reader_session_;  // filtered to the reader
     std::unique_ptr<LatencySession> system_session_;  // rstat lock brackets, every task

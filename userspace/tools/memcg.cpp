@@ -106,8 +106,12 @@ int run_measurement(const Options& options) {
         }
         sleep_unless_stopped(std::chrono::milliseconds(options.warmup_ms));
     } else {
-        read_dir = options.cgroup.front() == '/' ? options.cgroup
-                                                 : controller.mount_point + "/" + options.cgroup;
+        read_dir = options.cgroup;
+        // A path under the controller's mount as is; else relative to it ("/" = its root).
+        if (read_dir.rfind(controller.mount_point, 0) != 0) {
+            while (!read_dir.empty() && read_dir.front() == '/') read_dir.erase(0, 1);
+            read_dir = controller.mount_point + (read_dir.empty() ? "" : "/" + read_dir);
+        }
         w.mode = "cgroup";
         w.read_level = "cgroup";
     }
