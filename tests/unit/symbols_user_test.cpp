@@ -191,7 +191,9 @@ TEST(SymbolsDemangle, DemanglesCxxAndKeepsCNames) {
 TEST(SymbolsElfFile, ResolvesSymbolTableAddressesDirectly) {
     const std::string path = bpfscope::test::bin("symbols_fixture");
     std::string error;
-    auto elf = ElfFile::open_path(path, true, error);
+    ElfFile::Options options;
+    options.source_lines = true;
+    auto elf = ElfFile::open_path(path, options, error);
     ASSERT_TRUE(elf) << error;
     EXPECT_TRUE(elf->has_dwarf());
     EXPECT_EQ(elf->build_id().size(), 40u);  // sha1 build-id from the linker

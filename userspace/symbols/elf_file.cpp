@@ -16,15 +16,6 @@ namespace {
 
 constexpr const char* kUnknown = "[unknown]";
 
-// Separate debug files: the default search path (the file's directory, its .debug/
-// subdirectory, /usr/lib/debug) plus build-id links under /usr/lib/debug/.build-id.
-const Dwfl_Callbacks kCallbacks = {
-    .find_elf = dwfl_build_id_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
-    .section_address = dwfl_offline_section_address,
-    .debuginfo_path = nullptr,
-};
-
 std::string attribute_string(Dwarf_Die* die, unsigned int name) {
     Dwarf_Attribute attribute;
     if (dwarf_attr_integrate(die, name, &attribute) == nullptr) {
@@ -79,23 +70,40 @@ void ElfFile::DwflDeleter::operator()(Dwfl* dwfl) const {
     dwfl_end(dwfl);
 }
 
-std::unique_ptr<ElfFile> ElfFile::open_path(const std::string& path, bool source_lines,
+// Separate debug files: through .gnu_debuglink (next to the file, in its .debug/
+// subdirectory, under the debug directories) and build-id links under
+// <debug directory>/.build-id.
+struct ElfFile::CallbacksHolder {
+    Dwfl_Callbacks callbacks{};
+};
+
+std::unique_ptr<ElfFile> ElfFile::open_path(const std::string& path, const Options& options,
                                             std::string& error) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         error = "cannot open " + path;
         return nullptr;
     }
-    return open_fd(fd, path, path, source_lines, error);
+    return open_fd(fd, path, path, options, error);
 }
 
 std::unique_ptr<ElfFile> ElfFile::open_fd(int fd, const std::string& lookup_path,
-                                          std::string display_name, bool source_lines,
+                                          std::string display_name, const Options& options,
                                           std::string& error) {
     std::unique_ptr<ElfFile> file(new ElfFile());
     file->display_name_ = std::move(display_name);
-    file->source_lines_ = source_lines;
-    file->dwfl_.reset(dwfl_begin(&kCallbacks));
+    file->source_lines_ = options.source_lines;
+    file->debuginfo_path_ = options.debuginfo_path;
+    file->callbacks_ = std::make_unique<CallbacksHolder>();
+    Dwfl_Callbacks& callbacks = file->callbacks_->callbacks;
+    callbacks.find_elf = dwfl_build_id_find_elf;
+    callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+    callbacks.section_address = dwfl_offline_section_address;
+    if (!file->debuginfo_path_.empty()) {
+        file->debuginfo_path_pointer_ = file->debuginfo_path_.data();
+        callbacks.debuginfo_path = &file->debuginfo_path_pointer_;
+    }
+    file->dwfl_.reset(dwfl_begin(&callbacks));
     if (!file->dwfl_) {
         ::close(fd);
         error = std::string("dwfl_begin: ") + dwfl_errmsg(-1);
@@ -139,15 +147,28 @@ std::unique_ptr<ElfFile> ElfFile::open_fd(int fd, const std::string& lookup_path
         file->build_id_.push_back(kHex[id_bits[i] >> 4]);
         file->build_id_.push_back(kHex[id_bits[i] & 0xf]);
     }
-    // Find and open the debug file and the symbol table now, while lookup_path (maybe
-    // under /proc/PID/root) still exists; libdwfl would otherwise do it on first use.
-    Dwarf_Addr dwarf_bias = 0;
-    file->has_dwarf_ = dwfl_module_getdwarf(file->module_, &dwarf_bias) != nullptr;
-    dwfl_module_getsymtab(file->module_);
+    if (options.find_debug_now) {
+        file->load_debug();
+    }
     return file;
 }
 
 ElfFile::~ElfFile() = default;
+
+void ElfFile::load_debug() {
+    if (debug_loaded_) {
+        return;
+    }
+    debug_loaded_ = true;
+    Dwarf_Addr dwarf_bias = 0;
+    has_dwarf_ = dwfl_module_getdwarf(module_, &dwarf_bias) != nullptr;
+    dwfl_module_getsymtab(module_);
+}
+
+bool ElfFile::has_dwarf() {
+    load_debug();
+    return has_dwarf_;
+}
 
 std::optional<uint64_t> ElfFile::file_offset_to_address(uint64_t file_offset) const {
     for (const LoadSegment& segment : segments_) {
@@ -172,6 +193,7 @@ const std::vector<report::StackFrame>& ElfFile::frames(uint64_t address) {
     if (found != cache_.end()) {
         return found->second;
     }
+    load_debug();
     return cache_.emplace(address, resolve(address)).first->second;
 }
 

@@ -20,16 +20,26 @@ namespace bpfscope::symbols {
 
 class ElfFile {
   public:
+    struct Options {
+        bool source_lines = false;  // fill StackFrame::file/line
+        // Where separate debug files are searched, in elfutils' syntax: colon-separated
+        // directories; "" relative entries are taken from the file's directory (for
+        // .gnu_debuglink), absolute ones also hold .build-id/xx/yyyy.debug. Empty means
+        // elfutils' default ":.debug:/usr/lib/debug".
+        std::string debuginfo_path = {};
+        // Look the debug file up (and read the symbol table) while opening, instead of
+        // on first use: needed when lookup_path will vanish (/proc/PID/root/...).
+        bool find_debug_now = false;
+    };
+
     // Takes ownership of `fd` (closed on failure too). `lookup_path` is where the file
     // lives as seen from here (its directory is searched for .gnu_debuglink files);
     // `display_name` is the module name frames carry (the path in the process's view).
-    // On failure returns null and sets `error`. Debug files are looked up now, so the
-    // result stays usable when lookup_path disappears (e.g. /proc/PID/root of a
-    // process that exited).
+    // On failure returns null and sets `error`.
     static std::unique_ptr<ElfFile> open_fd(int fd, const std::string& lookup_path,
-                                            std::string display_name, bool source_lines,
+                                            std::string display_name, const Options& options,
                                             std::string& error);
-    static std::unique_ptr<ElfFile> open_path(const std::string& path, bool source_lines,
+    static std::unique_ptr<ElfFile> open_path(const std::string& path, const Options& options,
                                               std::string& error);
 
     ~ElfFile();
@@ -38,10 +48,11 @@ class ElfFile {
 
     const std::string& display_name() const { return display_name_; }
     const std::string& build_id() const { return build_id_; }  // hex, "" when none
-    bool has_dwarf() const { return has_dwarf_; }
+    bool has_dwarf();  // finds the debug file if not done yet
 
-    // The link-time virtual address of the byte at `file_offset` (through the PT_LOAD
-    // segment holding it): process address = mapping start + (this - mapping offset...).
+    // The link-time virtual address of the byte at `file_offset`, through the PT_LOAD
+    // segment holding it. For a process address in a mapping of this file:
+    // file_offset = address - mapping start + mapping file offset.
     std::optional<uint64_t> file_offset_to_address(uint64_t file_offset) const;
 
     // Frames for one link-time address, ROOT FIRST: the real function, then the
@@ -53,6 +64,7 @@ class ElfFile {
   private:
     ElfFile() = default;
     std::vector<report::StackFrame> resolve(uint64_t address) const;
+    void load_debug();
 
     struct LoadSegment {
         uint64_t file_offset;
@@ -63,12 +75,19 @@ class ElfFile {
         void operator()(Dwfl* dwfl) const;
     };
 
+    // libdwfl keeps pointers to the callbacks and the search path: they live here, in
+    // a heap object that never moves, and are declared before dwfl_ (destroyed after).
+    std::string debuginfo_path_;
+    char* debuginfo_path_pointer_ = nullptr;
+    struct CallbacksHolder;
+    std::unique_ptr<CallbacksHolder> callbacks_;
     std::unique_ptr<Dwfl, DwflDeleter> dwfl_;
     Dwfl_Module* module_ = nullptr;  // owned by dwfl_
     uint64_t bias_ = 0;              // libdwfl's address = link-time address + bias_
     std::string display_name_;
     std::string build_id_;
     bool has_dwarf_ = false;
+    bool debug_loaded_ = false;
     bool source_lines_ = false;
     std::vector<LoadSegment> segments_;
     std::unordered_map<uint64_t, std::vector<report::StackFrame>> cache_;

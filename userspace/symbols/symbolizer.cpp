@@ -98,6 +98,19 @@ size_t elf_image_size(const unsigned char* base) {
     return size;
 }
 
+// Whether pid sees the same mounts as we do (then its paths are our paths).
+bool same_mount_namespace(uint32_t pid) {
+    static const ino_t own = [] {
+        struct stat own_stat {};
+        return ::stat("/proc/self/ns/mnt", &own_stat) == 0 ? own_stat.st_ino : ino_t{0};
+    }();
+    struct stat their_stat {};
+    if (own == 0 || ::stat(fmt::format("/proc/{}/ns/mnt", pid).c_str(), &their_stat) != 0) {
+        return false;
+    }
+    return their_stat.st_ino == own;
+}
+
 report::StackFrame unknown_frame(uint64_t address, std::string module,
                                  report::StackFrame::Kind kind) {
     report::StackFrame frame;
@@ -242,24 +255,41 @@ std::shared_ptr<ElfFile> Symbolizer::Impl::file_for(uint32_t pid, const MapsEntr
     // The path as this process sees it, in its own mount namespace.
     const std::string rooted_path = proc + "/root" + entry.path;
     // map_files is the mapped file itself, even when deleted or replaced since; it
-    // needs CAP_SYS_ADMIN. The rooted path works for everyone who may ptrace the
-    // process, and is right as long as it still names the mapped inode.
+    // needs CAP_SYS_ADMIN. /proc/PID/exe is the same for the main executable, for
+    // whoever may ptrace the process. The rooted path works for those too, as long as
+    // it still names the mapped inode.
     int fd = ::open(fmt::format("{}/map_files/{:x}-{:x}", proc, entry.start, entry.end).c_str(),
                     O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        fd = ::open(rooted_path.c_str(), O_RDONLY | O_CLOEXEC);
+    auto open_checked = [&](const std::string& path) {
+        int candidate = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         struct stat file_stat {};
-        if (fd >= 0 && (::fstat(fd, &file_stat) != 0 || file_stat.st_ino != entry.inode)) {
-            ::close(fd);
-            fd = -1;
+        if (candidate >= 0 &&
+            (::fstat(candidate, &file_stat) != 0 || file_stat.st_ino != entry.inode)) {
+            ::close(candidate);
+            candidate = -1;
         }
+        return candidate;
+    };
+    if (fd < 0) {
+        fd = open_checked(proc + "/exe");
+    }
+    if (fd < 0) {
+        fd = open_checked(rooted_path);
     }
     if (fd < 0) {
         return nullptr;  // not cached: another process may give access to the same file
     }
+    // In our own mount namespace the plain path stays valid after the process exits,
+    // so the debug file can be looked up on first use; elsewhere /proc/PID/root goes
+    // away with the process: look it up now.
+    ElfFile::Options file_options;
+    file_options.source_lines = options_.source_lines;
+    file_options.debuginfo_path = options_.debuginfo_path;
+    bool same_namespace = same_mount_namespace(pid);
+    file_options.find_debug_now = !same_namespace;
     std::string error;
-    std::shared_ptr<ElfFile> file =
-        ElfFile::open_fd(fd, rooted_path, entry.path, options_.source_lines, error);
+    std::shared_ptr<ElfFile> file = ElfFile::open_fd(fd, same_namespace ? entry.path : rooted_path,
+                                                     entry.path, file_options, error);
     if (file) {
         ++stats_.elf_files_loaded;
         if (!file->build_id().empty()) {
@@ -282,7 +312,10 @@ std::shared_ptr<ElfFile> Symbolizer::Impl::vdso_file(uint32_t pid, const MapsEnt
             vdso_image_.assign(reinterpret_cast<const char*>(base), size);
             if (::write(fd, base, size) == static_cast<ssize_t>(size)) {
                 std::string error;
-                vdso_ = ElfFile::open_fd(fd, kVdsoName, kVdsoName, options_.source_lines, error);
+                ElfFile::Options file_options;
+                file_options.source_lines = options_.source_lines;
+                file_options.debuginfo_path = options_.debuginfo_path;
+                vdso_ = ElfFile::open_fd(fd, kVdsoName, kVdsoName, file_options, error);
                 if (vdso_) {
                     ++stats_.elf_files_loaded;
                 }

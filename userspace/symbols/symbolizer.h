@@ -24,6 +24,9 @@ class Symbolizer {
         bool trim_tool_frames = true;
         // Kallsyms text to use instead of /proc/kallsyms (tests); empty = /proc/kallsyms.
         std::string kallsyms_path = {};
+        // Search path for separate debug files (.gnu_debuglink, .build-id), elfutils
+        // syntax; empty = ":.debug:/usr/lib/debug".
+        std::string debuginfo_path = {};
     };
 
     struct Stats {
