@@ -36,7 +36,7 @@ struct RecordedPc {
 // The fixture running as a child: what it printed, and its pid until it exits.
 class Fixture {
   public:
-    Fixture() {
+    explicit Fixture(const std::string& path = bpfscope::test::bin("symbols_fixture")) {
         int to_child[2], from_child[2];
         if (pipe2(to_child, O_CLOEXEC) != 0 || pipe2(from_child, O_CLOEXEC) != 0) {
             throw std::runtime_error("pipe failed");
@@ -45,7 +45,6 @@ class Fixture {
         if (pid_ == 0) {
             dup2(to_child[0], 0);
             dup2(from_child[1], 1);
-            std::string path = bpfscope::test::bin("symbols_fixture");
             execl(path.c_str(), path.c_str(), nullptr);
             _exit(127);
         }
@@ -383,4 +382,123 @@ TEST(SymbolsUser, VdsoFunctionsAreNamed) {
                 frames.back().name == "clock_gettime")
         << frames.back().name;
     EXPECT_EQ(frames.back().module, "[vdso]");
+}
+
+namespace {
+
+// A fresh temporary directory, removed with its files at the end of the test.
+class TempDir {
+  public:
+    TempDir() {
+        std::string pattern = ::testing::TempDir() + "bpfscope_symbols_XXXXXX";
+        if (mkdtemp(pattern.data()) == nullptr) {
+            throw std::runtime_error("mkdtemp failed");
+        }
+        path_ = pattern;
+    }
+    ~TempDir() { bpfscope::test::run_process({"rm", "-rf", path_}); }
+    const std::string& path() const { return path_; }
+
+  private:
+    std::string path_;
+};
+
+void run_checked(const std::vector<std::string>& argv) {
+    auto result = bpfscope::test::run_process(argv);
+    if (result.exit_code != 0) {
+        std::string command;
+        for (const auto& arg : argv) {
+            command += arg + " ";
+        }
+        throw std::runtime_error(command + "failed: " + result.err);
+    }
+}
+
+}  // namespace
+
+// A stripped executable (no .symtab, no DWARF) whose debug file is found through
+// .gnu_debuglink next to it: names and inlined frames come from the debug file.
+TEST(SymbolsDebugFiles, GnuDebuglinkNextToTheFile) {
+    const std::string original = bpfscope::test::bin("symbols_fixture");
+    TempDir dir;
+    const std::string debug = dir.path() + "/symbols_fixture.debug";
+    const std::string linked = dir.path() + "/fixture_linked";
+    const std::string bare = dir.path() + "/fixture_bare";
+    run_checked({"objcopy", "--only-keep-debug", original, debug});
+    run_checked({"objcopy", "--strip-all", original, bare});
+    run_checked({"objcopy", "--strip-all", "--add-gnu-debuglink=" + debug, original, linked});
+
+    // Without a debug file the stripped executable has no name for its static code.
+    const uint64_t compute = nm_address(original, "_ZNK4demo6Widget7computeEi");
+    std::string error;
+    auto bare_elf = ElfFile::open_path(bare, {}, error);
+    ASSERT_TRUE(bare_elf) << error;
+    EXPECT_EQ(names(bare_elf->frames(compute)), (std::vector<std::string>{"[unknown]"}));
+    auto linked_elf = ElfFile::open_path(linked, {}, error);
+    ASSERT_TRUE(linked_elf) << error;
+    EXPECT_EQ(names(linked_elf->frames(compute)),
+              (std::vector<std::string>{"demo::Widget::compute(int) const"}));
+
+    // The same through a running stripped process, with the inlined frame.
+    Fixture fixture(linked);
+    Symbolizer symbolizer(Symbolizer::Options{.source_lines = true});
+    ASSERT_TRUE(symbolizer.observe_process(fixture.pid()));
+    const RecordedPc& c_inline = fixture.at("c_inline");
+    uint64_t leaf[] = {c_inline.pc};
+    auto frames = symbolizer.user_frames(fixture.pid(), leaf);
+    ASSERT_EQ(names(frames), (std::vector<std::string>{"c_outer", "c_scale"}));
+    EXPECT_TRUE(frames[1].inlined);
+    EXPECT_EQ(frames[1].line, c_inline.line);
+    EXPECT_EQ(frames[0].module, linked);
+}
+
+// A stripped executable without debuglink: its debug file is found by build-id under
+// <debug directory>/.build-id/xx/yyyy.debug.
+TEST(SymbolsDebugFiles, BuildIdDirectory) {
+    const std::string original = bpfscope::test::bin("symbols_fixture");
+    TempDir dir;
+    const std::string bare = dir.path() + "/fixture_bare";
+    run_checked({"objcopy", "--strip-all", original, bare});
+    std::string error;
+    auto original_elf = ElfFile::open_path(original, {}, error);
+    ASSERT_TRUE(original_elf) << error;
+    const std::string build_id = original_elf->build_id();
+    ASSERT_EQ(build_id.size(), 40u);
+    const std::string debug_root = dir.path() + "/debug";
+    const std::string build_id_dir = debug_root + "/.build-id/" + build_id.substr(0, 2);
+    run_checked({"mkdir", "-p", build_id_dir});
+    run_checked({"objcopy", "--only-keep-debug", original,
+                 build_id_dir + "/" + build_id.substr(2) + ".debug"});
+
+    const uint64_t outer = nm_address(original, "c_outer");
+    ElfFile::Options options;
+    options.debuginfo_path = "/nonexistent-debug-dir";
+    auto without = ElfFile::open_path(bare, options, error);
+    ASSERT_TRUE(without) << error;
+    EXPECT_EQ(without->frames(outer).front().name, "[unknown]");
+
+    options.debuginfo_path = debug_root;
+    auto with = ElfFile::open_path(bare, options, error);
+    ASSERT_TRUE(with) << error;
+    EXPECT_TRUE(with->has_dwarf());
+    EXPECT_EQ(with->frames(outer).front().name, "c_outer");
+}
+
+// The executable is deleted while it runs (a rebuilt binary): it is opened through
+// /proc/PID/map_files or /proc/PID/exe, which still reach the deleted inode.
+TEST(SymbolsUser, DeletedExecutable) {
+    TempDir dir;
+    const std::string copy = dir.path() + "/fixture_deleted";
+    run_checked({"cp", bpfscope::test::bin("symbols_fixture"), copy});
+    Fixture fixture(copy);
+    const RecordedPc c_inline = fixture.at("c_inline");
+    ASSERT_EQ(unlink(copy.c_str()), 0);
+    Symbolizer symbolizer(Symbolizer::Options{.source_lines = true});
+    const pid_t pid = fixture.pid();
+    ASSERT_TRUE(symbolizer.observe_process(pid));
+    fixture.exit_and_wait();
+    uint64_t leaf[] = {c_inline.pc};
+    auto frames = symbolizer.user_frames(pid, leaf);
+    ASSERT_EQ(names(frames), (std::vector<std::string>{"c_outer", "c_scale"}));
+    EXPECT_EQ(frames[0].module, copy);
 }
