@@ -71,12 +71,14 @@ std::string render_histogram(const Log2Histogram& histogram, unsigned bar_width)
 
 std::string render_table(const Table& table) {
     std::vector<size_t> widths(table.columns.size(), 0);
+    std::vector<bool> numeric(table.columns.size(), true);  // right-align numeric columns
     std::vector<std::vector<std::string>> cells;
     for (size_t c = 0; c < table.columns.size(); c++) widths[c] = table.columns[c].size();
     for (const auto& row : table.rows) {
         std::vector<std::string> rendered;
         for (size_t c = 0; c < row.size() && c < widths.size(); c++) {
             rendered.push_back(format_value(row[c]));
+            if (std::holds_alternative<std::string>(row[c]) && rendered.back() != "-") numeric[c] = false;
             widths[c] = std::max(widths[c], rendered.back().size());
         }
         cells.push_back(std::move(rendered));
@@ -86,8 +88,8 @@ std::string render_table(const Table& table) {
     auto line = [&](const std::vector<std::string>& values) {
         out << " ";
         for (size_t c = 0; c < values.size(); c++) {
-            // First column left-aligned (names), the rest right-aligned (numbers).
-            if (c == 0)
+            // Names and words left-aligned, numbers right-aligned.
+            if (c == 0 || !numeric[c])
                 out << fmt::format(" {:<{}}", values[c], widths[c]);
             else
                 out << fmt::format("  {:>{}}", values[c], widths[c]);
