@@ -107,6 +107,32 @@ double FoldedStacks::total2() const {
     return sum;
 }
 
+FoldedStacks folded_stacks_from_profile(const StackProfile& profile,
+                                        const FoldedWriteOptions& options) {
+    FoldedStacks stacks;
+    std::string name;
+    for (const StackSample& sample : profile.samples) {
+        FoldedStacks::Stack stack;
+        stack.first = static_cast<uint32_t>(stacks.frames.size());
+        if (options.include_comm && !sample.comm.empty()) {
+            name.clear();
+            append_clean_name(name, sample.comm);
+            stacks.frames.push_back(stacks.intern(name));
+        }
+        for (const StackFrame& frame : sample.frames) {
+            stacks.frames.push_back(
+                stacks.intern(folded_frame_name(frame, options.annotate_frames)));
+        }
+        stack.depth = static_cast<uint32_t>(stacks.frames.size() - stack.first);
+        if (stack.depth == 0)
+            continue;
+        stack.count = sample.value;
+        stacks.stacks.push_back(stack);
+        stacks.lines++;
+    }
+    return stacks;
+}
+
 namespace {
 
 bool is_space(char c) {

@@ -62,6 +62,11 @@ struct FoldedStacks {
     std::unordered_map<std::string_view, uint32_t> name_ids_;
 };
 
+// The profile's samples as parsed stacks (what parsing to_folded() output
+// would give, without the text round trip), for rendering a flame graph.
+FoldedStacks folded_stacks_from_profile(const StackProfile& profile,
+                                        const FoldedWriteOptions& options);
+
 enum class FoldedColumn { kOnly, kBefore, kAfter };
 
 // Parses folded text and appends its stacks. Grammar per line (flamegraph.pl's):
