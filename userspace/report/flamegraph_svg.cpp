@@ -1,5 +1,6 @@
 // Renders a FlameLayout as one self-contained SVG document.
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <iterator>
 
@@ -35,6 +36,38 @@ size_t utf8_sequence_length(std::string_view text) {
     if (lead == 0xF4 && byte(1) >= 0x90)
         return 0;
     return length;
+}
+
+// Fixed-point number with `decimals` digits after the point. The frame loop
+// writes ~10 numbers per frame, and fmt's float formatting dominated it.
+void append_fixed(std::string& out, double value, int decimals) {
+    static constexpr long kScale[] = {1, 10, 100, 1000};
+    long scaled = std::lround(value * static_cast<double>(kScale[decimals]));
+    if (scaled < 0) {
+        out += '-';
+        scaled = -scaled;
+    }
+    char digits[32];
+    auto [end, error] = std::to_chars(digits, digits + sizeof(digits), scaled / kScale[decimals]);
+    out.append(digits, end);
+    if (decimals > 0) {
+        out += '.';
+        long fraction = scaled % kScale[decimals];
+        for (long unit = kScale[decimals] / 10; unit > 0; unit /= 10) {
+            out += static_cast<char>('0' + (fraction / unit) % 10);
+        }
+    }
+}
+
+void append_count(std::string& out, double value) {
+    if (value == std::floor(value) && std::fabs(value) < 9.0e15) {
+        char digits[32];
+        auto [end, error] =
+            std::to_chars(digits, digits + sizeof(digits), static_cast<int64_t>(value));
+        out.append(digits, end);
+    } else {
+        out += format_count(value);
+    }
 }
 
 // Thousands separators for integral counts ("1,234,567"), else format_count.
@@ -215,6 +248,8 @@ std::string render_flame_graph_svg(const FoldedStacks& stacks, const FlameLayout
     out += "<g id=\"frames\">\n";
 
     FlameColorer colorer(options.colors, options.hash);
+    std::string count_name_escaped;
+    append_xml_escaped(count_name_escaped, options.count_name);
     const std::string_view root_name = "all";
     for (const FlameFrame& frame : layout.frames) {
         std::string_view name =
@@ -228,27 +263,50 @@ std::string render_flame_graph_svg(const FoldedStacks& stacks, const FlameLayout
                         : colorer.color(name);
         double percent = layout.total > 0 ? 100.0 * frame.width / layout.total : 0;
 
-        fmt::format_to(it, "<g data-x=\"{}\" data-w=\"{}\"><title>", format_count(frame.start),
-                       format_count(frame.width));
+        out += "<g data-x=\"";
+        append_count(out, frame.start);
+        out += "\" data-w=\"";
+        append_count(out, frame.width);
+        out += "\"><title>";
         append_xml_escaped(out, name);
-        fmt::format_to(it, " ({} {}, {:.2f}%", format_count_grouped(frame.width),
-                       options.count_name, percent);
+        out += " (";
+        out += format_count_grouped(frame.width);
+        out += ' ';
+        out += count_name_escaped;
+        out += ", ";
+        append_fixed(out, percent, 2);
+        out += '%';
         if (layout.differential) {
             double delta = options.negate ? -frame.delta : frame.delta;
-            fmt::format_to(it, "; {:+.2f}%", layout.total > 0 ? 100.0 * delta / layout.total : 0);
+            double delta_percent = layout.total > 0 ? 100.0 * delta / layout.total : 0;
+            out += "; ";
+            if (delta_percent >= 0) out += '+';
+            append_fixed(out, delta_percent, 2);
+            out += '%';
         }
-        out += ")</title>";
-        fmt::format_to(it,
-                       "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
-                       "fill=\"rgb({},{},{})\" rx=\"2\" ry=\"2\"/>",
-                       x, y, width, frame_height - 1, color.r, color.g, color.b);
-        fmt::format_to(it, "<text x=\"{:.1f}\" y=\"{:.1f}\">", x + 3,
-                       y + frame_height / 2 + font / 2 - 2);
+        out += ")</title><rect x=\"";
+        append_fixed(out, x, 1);
+        out += "\" y=\"";
+        append_fixed(out, y, 1);
+        out += "\" width=\"";
+        append_fixed(out, width, 1);
+        out += "\" height=\"";
+        append_fixed(out, frame_height - 1, 1);
+        out += "\" fill=\"rgb(";
+        out += std::to_string(color.r);
+        out += ',';
+        out += std::to_string(color.g);
+        out += ',';
+        out += std::to_string(color.b);
+        out += ")\" rx=\"2\" ry=\"2\"/><text x=\"";
+        append_fixed(out, x + 3, 1);
+        out += "\" y=\"";
+        append_fixed(out, y + frame_height / 2 + font / 2 - 2, 1);
+        out += "\">";
         bool truncated = false;
         std::string_view label = fit_label(name, width, options, truncated);
         append_xml_escaped(out, label);
-        if (truncated)
-            out += "..";
+        if (truncated) out += "..";
         out += "</text></g>\n";
     }
     out += "</g>\n</svg>\n";
