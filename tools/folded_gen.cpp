@@ -27,7 +27,8 @@ std::string make_name(Random& random, size_t index) {
     static const char* const kParts[] = {"read", "write", "alloc", "free", "lock", "run", "do",
                                          "get",  "set",   "hash",  "map",  "io",   "sys", "net"};
     std::string name;
-    if (random.below(10) == 0) name += "ns" + std::to_string(random.below(20)) + "::";
+    if (random.below(10) == 0)
+        name += "ns" + std::to_string(random.below(20)) + "::";
     name += kParts[random.below(sizeof(kParts) / sizeof(kParts[0]))];
     name += '_';
     name += std::to_string(index);
@@ -56,14 +57,17 @@ int main(int argc, char** argv) {
         // Share a prefix with the previous stack, as sibling call paths do.
         size_t shared = previous.empty() ? 0 : random.below(std::min(depth, previous.size()));
         stack.assign(previous.begin(), previous.begin() + static_cast<long>(shared));
-        if (stack.empty()) stack.push_back(random.below(10));  // a few "process" roots
+        if (stack.empty())
+            stack.push_back(random.below(10));  // a few "process" roots
         while (stack.size() < depth) stack.push_back(random.below(name_count));
         line.clear();
         for (size_t i = 0; i < stack.size(); i++) {
-            if (i) line += ';';
+            if (i)
+                line += ';';
             line += names[stack[i]];
         }
-        if (!seen.insert(line).second) continue;
+        if (!seen.insert(line).second)
+            continue;
         line += ' ';
         line += std::to_string(1 + random.below(random.below(10) == 0 ? 1000 : 50));
         line += '\n';

@@ -122,6 +122,9 @@ FlameLayout layout_flame_graph(FoldedStacks& stacks, const FlameGraphOptions& op
             open.pop_back();
         }
     };
+    // A stack's delta counts once all its equal copies (one per input file
+    // for --diff) are summed, so the colour scale uses merged stacks.
+    double stack_delta = 0;
     for (uint32_t index : order) {
         const auto& stack = stacks.stacks[index];
         // Common prefix with the frames still open.
@@ -130,39 +133,27 @@ FlameLayout layout_flame_graph(FoldedStacks& stacks, const FlameGraphOptions& op
             size_t n = std::min<size_t>(open.size(), stack.depth);
             while (common < n && open[common].name == frames[stack.first + common]) common++;
         }
+        bool same_stack = previous != nullptr && common == stack.depth && open.size() == common;
+        if (!same_stack) {
+            layout.merged_stacks++;
+            layout.max_delta = std::max(layout.max_delta, std::fabs(stack_delta));
+            stack_delta = 0;
+        }
         close_down_to(common);
         for (size_t i = common; i < stack.depth; i++) {
             open.push_back({frames[stack.first + i], x, running_delta});
         }
         previous = &stack;
-        double delta = stack.count2 - stack.count;
         x += width_of(stack);
         if (layout.differential) {
+            double delta = stack.count2 - stack.count;
             running_delta += delta;
-            layout.max_delta = std::max(layout.max_delta, std::fabs(delta));
+            stack_delta += delta;
         }
     }
+    layout.max_delta = std::max(layout.max_delta, std::fabs(stack_delta));
     close_down_to(0);
     layout.frames.push_back({FlameLayout::kRootName, 0, 0, total, running_delta});
-
-    // Distinct stacks: equal neighbours in sorted order count once.
-    if (!options.flamechart) {
-        for (size_t i = 0; i < order.size(); i++) {
-            if (i == 0) {
-                layout.merged_stacks++;
-                continue;
-            }
-            const auto& a = stacks.stacks[order[i - 1]];
-            const auto& b = stacks.stacks[order[i]];
-            bool same = a.depth == b.depth &&
-                        std::equal(frames.begin() + a.first, frames.begin() + a.first + a.depth,
-                                   frames.begin() + b.first);
-            if (!same)
-                layout.merged_stacks++;
-        }
-    } else {
-        layout.merged_stacks = order.size();
-    }
     return layout;
 }
 

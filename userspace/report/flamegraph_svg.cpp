@@ -280,7 +280,8 @@ std::string render_flame_graph_svg(const FoldedStacks& stacks, const FlameLayout
             double delta = options.negate ? -frame.delta : frame.delta;
             double delta_percent = layout.total > 0 ? 100.0 * delta / layout.total : 0;
             out += "; ";
-            if (delta_percent >= 0) out += '+';
+            if (delta_percent >= 0)
+                out += '+';
             append_fixed(out, delta_percent, 2);
             out += '%';
         }
@@ -306,7 +307,8 @@ std::string render_flame_graph_svg(const FoldedStacks& stacks, const FlameLayout
         bool truncated = false;
         std::string_view label = fit_label(name, width, options, truncated);
         append_xml_escaped(out, label);
-        if (truncated) out += "..";
+        if (truncated)
+            out += "..";
         out += "</text></g>\n";
     }
     out += "</g>\n</svg>\n";

@@ -118,13 +118,15 @@ void FoldedStacks::grow() {
 }
 
 uint32_t FoldedStacks::intern(std::string_view name) {
-    if ((names.size() + 1) * 2 > slots_.size()) grow();
+    if ((names.size() + 1) * 2 > slots_.size())
+        grow();
     uint64_t hash = hash_name(name);
     size_t mask = slots_.size() - 1;
     size_t slot = hash & mask;
     while (uint32_t entry = slots_[slot]) {
         uint32_t id = entry - 1;
-        if (name_hashes_[id] == hash && names[id] == name) return id;
+        if (name_hashes_[id] == hash && names[id] == name)
+            return id;
         slot = (slot + 1) & mask;
     }
     const std::string& stored = name_storage_.emplace_back(name);
