@@ -52,6 +52,22 @@ void write_file_atomically(const std::string& path, std::string_view content) {
         write_all(STDOUT_FILENO, content, "stdout");
         return;
     }
+    // A pipe, terminal or /dev/stdout cannot be replaced by a rename: write to it.
+    struct stat existing {};
+    if (::stat(path.c_str(), &existing) == 0 && !S_ISREG(existing.st_mode) &&
+        !S_ISDIR(existing.st_mode)) {
+        int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (fd < 0)
+            throw UserError(errno_message("cannot write " + path, errno));
+        try {
+            write_all(fd, content, path);
+        } catch (...) {
+            ::close(fd);
+            throw;
+        }
+        ::close(fd);
+        return;
+    }
     std::string pattern = path + ".tmp.XXXXXX";
     std::vector<char> temp_name(pattern.begin(), pattern.end());
     temp_name.push_back('\0');
