@@ -127,7 +127,9 @@ void write_stack_outputs(const StackProfile& profile, const StackOutputOptions& 
                             options.svg_path);
         }
         FlameGraphOptions graph;
-        graph.title = options.title;
+        graph.title = options.title.empty() && profile.sample_type == "offcpu"
+                          ? "Off-CPU Time Flame Graph"
+                          : options.title;
         graph.subtitle = options.subtitle;
         graph.count_name =
             options.count_name.empty() ? default_count_name(profile) : options.count_name;
