@@ -40,6 +40,14 @@ StackProfile sample_profile() {
                          frame("work_" + std::to_string(i % 5), "/usr/lib/libw.so", 0x7f0000 + i)};
         sample.frames[2].file = "work.c";
         sample.frames[2].line = 10 + i % 5;
+        if (i % 5 == 1) {
+            // checksum() inlined into work_1 at work_1's sampled address.
+            StackFrame inlined = frame("checksum", "/usr/lib/libw.so", 0x7f0000 + i);
+            inlined.inlined = true;
+            inlined.file = "checksum.h";
+            inlined.line = 3;
+            sample.frames.push_back(inlined);
+        }
         if (i % 2 == 0) {
             StackFrame separator;
             separator.name = "-";
@@ -92,6 +100,7 @@ TEST(Pprof, RoundTripKeepsEverySample) {
             EXPECT_EQ(got.frames[j].kind, want_frames[j].kind);
             EXPECT_EQ(got.frames[j].file, want_frames[j].file);
             EXPECT_EQ(got.frames[j].line, want_frames[j].line);
+            EXPECT_EQ(got.frames[j].inlined, want_frames[j].inlined);
         }
     }
 }
@@ -138,6 +147,23 @@ TEST(Pprof, ProfileHasSamplesAndCpuTypesLeafFirstLocationsAndSharedTables) {
             start_locations++;
     }
     EXPECT_EQ(start_locations, 1);
+    // An inlined frame is a second line of its caller's location, innermost first.
+    int inline_locations = 0;
+    for (const auto& location : raw.location()) {
+        if (location.line_size() != 2)
+            continue;
+        inline_locations++;
+        for (const auto& function : raw.function()) {
+            if (function.id() == location.line(0).function_id()) {
+                EXPECT_EQ(text(function.name()), "checksum");
+            }
+            if (function.id() == location.line(1).function_id()) {
+                EXPECT_EQ(text(function.name()), "work_1");
+            }
+        }
+    }
+    EXPECT_EQ(inline_locations, 10);  // i % 5 == 1 for 10 of 50 samples, distinct addresses
+    EXPECT_TRUE(raw.mapping(0).has_functions());
 }
 
 TEST(Pprof, OffCpuProfileHasOneSampleType) {

@@ -6,6 +6,8 @@
 #include <map>
 #include <tuple>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "core/error.h"
 #include "profile.pb.h"
@@ -115,6 +117,14 @@ std::string encode_pprof(const StackProfile& profile) {
     out.set_duration_nanos(static_cast<int64_t>(profile.duration_ns));
     out.set_default_sample_type(strings.index(with_cpu ? "cpu" : sample_type));
 
+    bool any_inlined = false, any_file = false, any_line = false;
+    for (const StackSample& sample : profile.samples) {
+        for (const StackFrame& frame : sample.frames) {
+            any_inlined = any_inlined || frame.inlined;
+            any_file = any_file || !frame.file.empty();
+            any_line = any_line || frame.line != 0;
+        }
+    }
     std::map<std::string, uint64_t> mapping_ids;
     auto mapping_id = [&](const StackFrame& frame) -> uint64_t {
         std::string module = frame.module;
@@ -128,6 +138,9 @@ std::string encode_pprof(const StackProfile& profile) {
             mapping->set_filename(strings.index(module));
             // Symbolized already: pprof must not try to symbolize again.
             mapping->set_has_functions(true);
+            mapping->set_has_filenames(any_file);
+            mapping->set_has_line_numbers(any_line);
+            mapping->set_has_inline_frames(any_inlined);
         }
         return it->second;
     };
@@ -146,35 +159,52 @@ std::string encode_pprof(const StackProfile& profile) {
         }
         return it->second;
     };
-    using LocationKey =
-        std::tuple<uint64_t, uint64_t, uint64_t, int>;  // mapping, address, fn, line
+    // A location is one address with its source lines, innermost inlined
+    // function first: a frame marked inlined at the same address as the frame
+    // toward the root (its caller) shares that frame's location.
+    using LocationKey = std::tuple<uint64_t, uint64_t, std::vector<std::pair<uint64_t, int>>>;
     std::map<LocationKey, uint64_t> location_ids;
-    auto location_id = [&](const StackFrame& frame) -> uint64_t {
-        uint64_t mapping = mapping_id(frame);
-        uint64_t function = function_id(frame);
-        LocationKey key{mapping, frame.address, function, frame.line};
+    auto location_id = [&](const std::vector<const StackFrame*>& inner_first) -> uint64_t {
+        const StackFrame& outer = *inner_first.back();
+        uint64_t mapping = mapping_id(outer);
+        LocationKey key{mapping, outer.address, {}};
+        for (const StackFrame* frame : inner_first) {
+            std::get<2>(key).emplace_back(function_id(*frame), frame->line);
+        }
         auto [it, inserted] = location_ids.try_emplace(key, location_ids.size() + 1);
         if (inserted) {
             auto* location = out.add_location();
             location->set_id(it->second);
             location->set_mapping_id(mapping);
-            location->set_address(frame.address);
-            auto* line = location->add_line();
-            line->set_function_id(function);
-            line->set_line(frame.line);
+            location->set_address(outer.address);
+            for (const auto& [function, line_number] : std::get<2>(it->first)) {
+                auto* line = location->add_line();
+                line->set_function_id(function);
+                line->set_line(line_number);
+            }
         }
         return it->second;
     };
-
     const int64_t comm_key = strings.index("comm");
     const int64_t pid_key = strings.index("pid");
     const int64_t tid_key = strings.index("tid");
     for (const StackSample& sample : profile.samples) {
         auto* entry = out.add_sample();
-        for (auto frame = sample.frames.rbegin(); frame != sample.frames.rend(); ++frame) {
-            if (frame->kind == StackFrame::Kind::kSeparator)
+        std::vector<const StackFrame*> group;
+        for (size_t i = sample.frames.size(); i-- > 0;) {  // leaf first
+            const StackFrame& frame = sample.frames[i];
+            if (frame.kind == StackFrame::Kind::kSeparator)
                 continue;
-            entry->add_location_id(location_id(*frame));
+            group.push_back(&frame);
+            const StackFrame* caller = i > 0 ? &sample.frames[i - 1] : nullptr;
+            bool inlined_into_caller = frame.inlined && frame.address != 0 && caller != nullptr &&
+                                       caller->kind != StackFrame::Kind::kSeparator &&
+                                       caller->address == frame.address &&
+                                       caller->module == frame.module;
+            if (inlined_into_caller)
+                continue;
+            entry->add_location_id(location_id(group));
+            group.clear();
         }
         auto value = static_cast<int64_t>(std::llround(sample.value));
         entry->add_value(value);
@@ -264,7 +294,7 @@ StackProfile decode_pprof(std::string_view data) {
                 frame.kind =
                     is_kernel_module(module) ? StackFrame::Kind::kKernel : StackFrame::Kind::kUser;
                 frame.line = static_cast<int>(location.line(l).line());
-                frame.inlined = l > 0;
+                frame.inlined = l != location.line_size() - 1;  // all but the outermost
                 if (auto function = functions.find(location.line(l).function_id());
                     function != functions.end()) {
                     frame.name = text(function->second->name());
