@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include "core/error.h"
 #include "profile.pb.h"
+#include "report/folded.h"
 
 using namespace bpfscope::report;
 
@@ -186,4 +188,37 @@ TEST(Pprof, OffCpuProfileHasOneSampleType) {
 TEST(Pprof, GarbageIsAUserError) {
     EXPECT_THROW(decode_pprof(std::string("\x1f\x8b garbage", 10)), bpfscope::UserError);
     EXPECT_THROW(decode_pprof(std::string("\xff\xff\xff\xff", 4)), bpfscope::UserError);
+}
+
+TEST(Pprof, FoldedStacksRoundTrip) {
+    FoldedStacks stacks;
+    parse_folded(
+        "app;main;read;vfs_read_[k] 5\n"
+        "app;main;compute 7\n"
+        "app;main;read;vfs_read_[k] 2\n"
+        "app;idle 0.5\n",
+        "in", FoldedColumn::kOnly, stacks);
+    bool rounded = false;
+    StackProfile decoded = decode_pprof(encode_pprof_folded(stacks, "samples", rounded));
+    EXPECT_TRUE(rounded);
+    EXPECT_EQ(decoded.sample_type, "samples");
+    EXPECT_EQ(decoded.unit, "count");
+    ASSERT_EQ(decoded.samples.size(), stacks.stacks.size());
+    for (size_t i = 0; i < stacks.stacks.size(); i++) {
+        SCOPED_TRACE("stack " + std::to_string(i));
+        const auto& stack = stacks.stacks[i];
+        const auto& sample = decoded.samples[i];
+        EXPECT_DOUBLE_EQ(sample.value, std::llround(stack.count));
+        ASSERT_EQ(sample.frames.size(), stack.depth);
+        for (uint32_t j = 0; j < stack.depth; j++) {
+            std::string name(stacks.name(stacks.frames[stack.first + j]));
+            bool kernel = name.ends_with("_[k]");
+            if (kernel)
+                name.resize(name.size() - 4);
+            EXPECT_EQ(sample.frames[j].name, name);
+            EXPECT_EQ(sample.frames[j].kind,
+                      kernel ? StackFrame::Kind::kKernel : StackFrame::Kind::kUser);
+            EXPECT_EQ(sample.frames[j].module, kernel ? "[kernel]" : "[unknown]");
+        }
+    }
 }
