@@ -220,8 +220,11 @@ TEST(MemcgTool, InterruptedRunCleansUp) {
 }
 
 TEST(MemcgTool, CompareSameAndSlowedReader) {
-    std::vector<std::string> common = {"--depth", "2",       "--width", "2",      "--writers",
-                                       "2",       "--reads", "400",     "--runs", "4"};
+    // The reader alone (--no-trace): this test is about the statistics. Runs
+    // are spread over ~1 s so their spread includes this shared machine's drift.
+    std::vector<std::string> common = {"--depth",   "2",    "--width", "2", "--writers",    "2",
+                                       "--reads",   "1000", "--runs",  "5", "--run-gap-ms", "200",
+                                       "--no-trace"};
     auto measure = [&](const std::string& out, std::vector<std::string> extra) {
         std::vector<std::string> argv = {bin("bpfscope"), "memcg", "--out", out};
         argv.insert(argv.end(), common.begin(), common.end());
@@ -231,15 +234,25 @@ TEST(MemcgTool, CompareSameAndSlowedReader) {
     };
     std::string a = memcg_tmp("a.json"), b = memcg_tmp("b.json"), slow = memcg_tmp("slow.json");
     measure(a, {});
-    measure(b, {});
     measure(slow, {"--read-delay-us", "20"});
 
-    auto same = run_process({bin("bpfscope"), "memcg", "compare", a, b, "-j"});
-    ASSERT_EQ(same.exit_code, 0) << same.err;
-    json same_json = json::parse(same.out);
-    EXPECT_EQ(same_json["comparisons"][0]["verdict"],
-              "no significant difference in median latency per read")
-        << same_json["comparisons"][0]["latency"][0].dump();
+    // Same kernel, same workload: no significant difference. Other users' load
+    // can still shift a whole file, so a second pair is measured once before
+    // failing; a tool that calls every difference still fails both.
+    std::string verdict, details;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (attempt > 0)
+            measure(a, {});
+        measure(b, {});
+        auto same = run_process({bin("bpfscope"), "memcg", "compare", a, b, "-j"});
+        ASSERT_EQ(same.exit_code, 0) << same.err;
+        json same_json = json::parse(same.out);
+        verdict = same_json["comparisons"][0]["verdict"];
+        details += same_json["comparisons"][0]["latency"][0].dump() + "\n";
+        if (verdict == "no significant difference in median latency per read")
+            break;
+    }
+    EXPECT_EQ(verdict, "no significant difference in median latency per read") << details;
 
     auto slowed = run_process({bin("bpfscope"), "memcg", "compare", a, slow});
     ASSERT_EQ(slowed.exit_code, 0) << slowed.err;

@@ -121,7 +121,8 @@ TEST(MemcgFunctionPreset, ResolvesAliasesAndListsAbsentOnes) {
     EXPECT_EQ(find("do_flush_stats|__mem_cgroup_flush_stats")->resolved,
               "__mem_cgroup_flush_stats");
     EXPECT_EQ(find("css_rstat_flush|cgroup_rstat_flush")->resolved, "cgroup_rstat_flush");
-    EXPECT_EQ(find("mem_cgroup_css_rstat_flush")->resolved.rfind("mem_cgroup_css_rstat_flush", 0), 0u);
+    EXPECT_EQ(find("mem_cgroup_css_rstat_flush")->resolved.rfind("mem_cgroup_css_rstat_flush", 0),
+              0u);
     ASSERT_TRUE(find("memcg_atomic_walk"));
     EXPECT_TRUE(find("memcg_atomic_walk")->resolved.empty());
     EXPECT_NE(find("memcg_atomic_walk")->absent_reason.find("kallsyms"), std::string::npos);

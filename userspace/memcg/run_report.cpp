@@ -82,6 +82,7 @@ nlohmann::json report_to_json(const MemcgReport& report) {
                      {"reader_cpu", w.reader_cpu},
                      {"runs", w.runs},
                      {"warmup_ms", w.warmup_ms},
+                     {"run_gap_ms", w.run_gap_ms},
                      {"tree_top", w.tree_top},
                      {"tree_removed", w.tree_removed},
                      {"tree_left", w.tree_left}};

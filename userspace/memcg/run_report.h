@@ -31,6 +31,7 @@ struct WorkloadDescription {
     int reader_cpu = -1;
     int runs = 0;
     unsigned warmup_ms = 0;
+    unsigned run_gap_ms = 0;
     std::string tree_top;                // the temporary tree (builtin mode)
     bool tree_removed = false;           // everything the run created is gone
     std::vector<std::string> tree_left;  // directories that could not be removed

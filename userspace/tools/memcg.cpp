@@ -35,6 +35,7 @@ struct Options {
     unsigned read_delay_us = 0;
     int reader_cpu = -1;
     unsigned warmup_ms = 300;
+    unsigned run_gap_ms = 100;
     size_t writer_anon_kb = 1024;
     std::string cgroup;
     std::string out_path;
@@ -77,6 +78,7 @@ int run_measurement(const Options& options) {
     w.reader_cpu = options.reader_cpu;
     w.runs = options.runs;
     w.warmup_ms = options.warmup_ms;
+    w.run_gap_ms = options.run_gap_ms;
 
     std::unique_ptr<CgroupTree> tree;
     std::unique_ptr<WriterPool> writers;
@@ -132,6 +134,11 @@ int run_measurement(const Options& options) {
     else
         report.notes.push_back("kernel-side measurement off (--no-trace)");
     for (int index = 1; index <= options.runs && !stop_requested(); index++) {
+        // Runs spread over time, so their spread includes the machine's drift.
+        if (index > 1)
+            sleep_unless_stopped(std::chrono::milliseconds(options.run_gap_ms));
+        if (stop_requested())
+            break;
         RunRecord run;
         run.index = index;
         if (tracing)
@@ -267,6 +274,9 @@ int memcg_main(int argc, char** argv) {
     app.add_option("--read-delay-us", options.read_delay_us,
                    "busy-wait this long inside every timed read (testing compare)");
     app.add_option("--reader-cpu", options.reader_cpu, "pin the reader to this CPU");
+    app.add_option("--run-gap-ms", options.run_gap_ms,
+                   "pause between runs (runs sample different moments of a busy machine)")
+        ->capture_default_str();
     app.add_option("--warmup-ms", options.warmup_ms, "writers run this long before the first read")
         ->capture_default_str();
     app.add_option("--cgroup", options.cgroup,
