@@ -27,6 +27,8 @@ const std::vector<PresetFunction>& memcg_function_preset() {
         {"rstat", {"mem_cgroup_flush_stats"}},
         {"rstat", {"do_flush_stats", "__mem_cgroup_flush_stats"}},
         {"rstat", {"css_rstat_flush", "cgroup_rstat_flush"}},  // renamed in 6.16
+        {"rstat", {"cgroup_rstat_flush_irqsafe"}},             // the memcg flush path before 6.10
+        {"rstat", {"cgroup_rstat_flush_locked", "css_rstat_flush_locked"}},
         {"rstat", {"mem_cgroup_css_rstat_flush"}},  // the per-cpu callback ("memcg_rstat_flush")
         {"rstat", {"memcg_page_state"}},
         {"atomic", {"memcg_page_state_atomic_counter_recursive"}},
