@@ -511,6 +511,26 @@ std::vector<report::StackFrame> Symbolizer::user_frames(uint32_t pid,
                                                         std::span<const uint64_t> ips) {
     return impl_->user_frames(pid, ips);
 }
+std::vector<report::StackFrame> Symbolizer::stack(uint32_t pid,
+                                                  std::span<const uint64_t> user_ips,
+                                                  std::span<const uint64_t> kernel_ips,
+                                                  bool separator) {
+    std::vector<report::StackFrame> frames =
+        user_ips.empty() ? std::vector<report::StackFrame>{} : impl_->user_frames(pid, user_ips);
+    std::vector<report::StackFrame> kernel = kernel_ips.empty()
+                                                 ? std::vector<report::StackFrame>{}
+                                                 : impl_->kernel_frames(kernel_ips);
+    if (separator && !frames.empty() && !kernel.empty()) {
+        report::StackFrame divider;
+        divider.name = "-";
+        divider.kind = report::StackFrame::Kind::kSeparator;
+        frames.push_back(std::move(divider));
+    }
+    frames.insert(frames.end(), std::make_move_iterator(kernel.begin()),
+                  std::make_move_iterator(kernel.end()));
+    return frames;
+}
+
 Symbolizer::Stats Symbolizer::stats() const {
     return impl_->stats();
 }

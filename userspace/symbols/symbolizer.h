@@ -64,6 +64,14 @@ class Symbolizer {
     std::vector<report::StackFrame> user_frames(uint32_t pid,
                                                 std::span<const uint64_t> ips_leaf_first);
 
+    // A whole sample, root first: the user frames, then (when both parts are present
+    // and `separator` is set) a "-" frame of Kind::kSeparator, then the kernel frames:
+    // the order folded stacks and flame graphs show ("main;read;-;ksys_read;...").
+    std::vector<report::StackFrame> stack(uint32_t pid,
+                                          std::span<const uint64_t> user_ips_leaf_first,
+                                          std::span<const uint64_t> kernel_ips_leaf_first,
+                                          bool separator = true);
+
     Stats stats() const;
 
   private:
