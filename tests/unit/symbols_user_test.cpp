@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -501,4 +502,66 @@ TEST(SymbolsUser, DeletedExecutable) {
     auto frames = symbolizer.user_frames(pid, leaf);
     ASSERT_EQ(names(frames), (std::vector<std::string>{"c_outer", "c_scale"}));
     EXPECT_EQ(frames[0].module, copy);
+}
+
+// Stack tools symbolize thousands of stacks: the cost per frame, first time (libc
+// with its debug file when installed) and from the cache. Prints the numbers.
+TEST(SymbolsPerformance, CachedFramesAreCheap) {
+    Fixture fixture;
+    Symbolizer symbolizer;
+    ASSERT_TRUE(symbolizer.observe_process(fixture.pid()));
+    auto maps = bpfscope::symbols::read_process_maps(fixture.pid());
+    ASSERT_TRUE(maps);
+    uint64_t libc_start = 0, libc_end = 0;
+    for (const auto& entry : *maps) {
+        if (entry.executable && entry.path.find("/libc.so") != std::string::npos) {
+            libc_start = entry.start;
+            libc_end = entry.end;
+        }
+    }
+    ASSERT_NE(libc_start, 0u) << "fixture maps no libc";
+    // 2000 distinct addresses spread over libc's code, as stacks of 8 frames.
+    std::vector<uint64_t> addresses;
+    const uint64_t stride = (libc_end - libc_start) / 2000;
+    for (uint64_t address = libc_start + 1; addresses.size() < 2000; address += stride) {
+        addresses.push_back(address);
+    }
+    constexpr size_t kDepth = 8;
+    auto symbolize_all = [&] {
+        size_t frames = 0;
+        for (size_t i = 0; i + kDepth <= addresses.size(); i += kDepth) {
+            frames += symbolizer.user_frames(fixture.pid(), {&addresses[i], kDepth}).size();
+        }
+        return frames;
+    };
+    using Clock = std::chrono::steady_clock;
+    auto microseconds_per_address = [&](Clock::time_point start, int rounds) {
+        return std::chrono::duration<double, std::micro>(Clock::now() - start).count() /
+               (rounds * static_cast<double>(addresses.size()));
+    };
+    auto start = Clock::now();
+    size_t first_frames = symbolize_all();  // loads libc's symbols and debug file
+    double first = microseconds_per_address(start, 1);
+    uint64_t unknown_first = symbolizer.stats().unknown_frames;
+    for (uint64_t& address : addresses) {
+        address += 7;  // new addresses, libc already loaded
+    }
+    start = Clock::now();
+    symbolize_all();
+    double uncached = microseconds_per_address(start, 1);
+    start = Clock::now();
+    size_t cached_frames = 0;
+    for (int round = 0; round < 20; ++round) {
+        cached_frames += symbolize_all();
+    }
+    double cached = microseconds_per_address(start, 20);
+    std::printf(
+        "symbolize libc: first pass %.1f us/address (loading symbols and debug file), "
+        "uncached %.1f us/address, cached %.3f us/address\n",
+        first, uncached, cached);
+    EXPECT_GE(first_frames, addresses.size());
+    EXPECT_EQ(cached_frames % 20, 0u);
+    EXPECT_LT(unknown_first, addresses.size() / 10);  // PLT stubs and padding only
+    EXPECT_LT(uncached, 200.0);  // about 20 us here; a full DWARF walk per address is 300
+    EXPECT_LT(cached, 2.0);      // about 0.3 us here
 }

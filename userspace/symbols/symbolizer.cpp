@@ -401,7 +401,8 @@ std::vector<report::StackFrame> Symbolizer::Impl::user_frames(uint32_t pid,
             leaf_first.back().kind = report::StackFrame::Kind::kUser;
         }
     }
-    return {leaf_first.rbegin(), leaf_first.rend()};
+    std::reverse(leaf_first.begin(), leaf_first.end());
+    return leaf_first;  // now root first
 }
 
 const Kallsyms* Symbolizer::Impl::kallsyms() {
@@ -511,15 +512,13 @@ std::vector<report::StackFrame> Symbolizer::user_frames(uint32_t pid,
                                                         std::span<const uint64_t> ips) {
     return impl_->user_frames(pid, ips);
 }
-std::vector<report::StackFrame> Symbolizer::stack(uint32_t pid,
-                                                  std::span<const uint64_t> user_ips,
+std::vector<report::StackFrame> Symbolizer::stack(uint32_t pid, std::span<const uint64_t> user_ips,
                                                   std::span<const uint64_t> kernel_ips,
                                                   bool separator) {
     std::vector<report::StackFrame> frames =
         user_ips.empty() ? std::vector<report::StackFrame>{} : impl_->user_frames(pid, user_ips);
-    std::vector<report::StackFrame> kernel = kernel_ips.empty()
-                                                 ? std::vector<report::StackFrame>{}
-                                                 : impl_->kernel_frames(kernel_ips);
+    std::vector<report::StackFrame> kernel =
+        kernel_ips.empty() ? std::vector<report::StackFrame>{} : impl_->kernel_frames(kernel_ips);
     if (separator && !frames.empty() && !kernel.empty()) {
         report::StackFrame divider;
         divider.name = "-";
