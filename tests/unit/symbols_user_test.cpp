@@ -19,6 +19,7 @@
 #include "support/process.h"
 #include "symbols/demangle.h"
 #include "symbols/elf_file.h"
+#include "symbols/perf_map.h"
 #include "symbols/process_maps.h"
 #include "symbols/symbolizer.h"
 
@@ -37,7 +38,8 @@ struct RecordedPc {
 // The fixture running as a child: what it printed, and its pid until it exits.
 class Fixture {
   public:
-    explicit Fixture(const std::string& path = bpfscope::test::bin("symbols_fixture")) {
+    explicit Fixture(const std::string& path = bpfscope::test::bin("symbols_fixture"),
+                     const char* option = nullptr) {
         int to_child[2], from_child[2];
         if (pipe2(to_child, O_CLOEXEC) != 0 || pipe2(from_child, O_CLOEXEC) != 0) {
             throw std::runtime_error("pipe failed");
@@ -46,7 +48,7 @@ class Fixture {
         if (pid_ == 0) {
             dup2(to_child[0], 0);
             dup2(from_child[1], 1);
-            execl(path.c_str(), path.c_str(), nullptr);
+            execl(path.c_str(), path.c_str(), option, nullptr);
             _exit(127);
         }
         close(to_child[0]);
@@ -71,8 +73,7 @@ class Fixture {
     }
     ~Fixture() {
         if (pid_ > 0) {
-            kill(pid_, SIGKILL);
-            exit_and_wait();
+            exit_and_wait();  // closing its stdin ends it, and it removes its perf map
         }
     }
     pid_t pid() const { return pid_; }
@@ -564,4 +565,35 @@ TEST(SymbolsPerformance, CachedFramesAreCheap) {
     EXPECT_LT(unknown_first, addresses.size() / 10);  // PLT stubs and padding only
     EXPECT_LT(uncached, 200.0);  // about 20 us here; a full DWARF walk per address is 300
     EXPECT_LT(cached, 2.0);      // about 0.3 us here
+}
+
+TEST(SymbolsPerfMap, ParsesHexWithAndWithoutPrefixAndLatestWins) {
+    auto map = bpfscope::symbols::PerfMap::parse(
+        "1000 10 first\n"
+        "0x2000 0x20 second name with spaces\r\n"
+        "garbage line\n"
+        "1000 10 first_regenerated\n");
+    EXPECT_EQ(map.size(), 3u);
+    ASSERT_NE(map.find(0x100f), nullptr);
+    EXPECT_EQ(map.find(0x100f)->name, "first_regenerated");
+    EXPECT_EQ(map.find(0x1010), nullptr);
+    ASSERT_NE(map.find(0x201f), nullptr);
+    EXPECT_EQ(map.find(0x201f)->name, "second name with spaces");
+    EXPECT_EQ(map.find(0xfff), nullptr);
+}
+
+// Code in anonymous executable memory, named by the runtime in /tmp/perf-PID.map.
+TEST(SymbolsPerfMap, JitFramesNamedFromThePerfMap) {
+    Fixture fixture(bpfscope::test::bin("symbols_fixture"), "--jit");
+    const uint64_t jit = fixture.at("jit").pc;
+    Symbolizer symbolizer;
+    ASSERT_TRUE(symbolizer.observe_process(fixture.pid()));
+    const uint64_t stack[] = {jit + 0x104, jit + 0x11};  // leaf, then a return address
+    auto frames = symbolizer.user_frames(fixture.pid(), stack);
+    ASSERT_EQ(names(frames), (std::vector<std::string>{"jit_loop_body", "jit::compile(int)"}));
+    EXPECT_EQ(frames[0].module, "/tmp/perf-" + std::to_string(fixture.pid()) + ".map");
+    const uint64_t gap[] = {jit + 0x80};  // in the JIT mapping, named by no entry
+    frames = symbolizer.user_frames(fixture.pid(), gap);
+    ASSERT_EQ(names(frames), (std::vector<std::string>{"[unknown]"}));
+    EXPECT_EQ(frames[0].module, "");
 }
