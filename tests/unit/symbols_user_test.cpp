@@ -597,3 +597,12 @@ TEST(SymbolsPerfMap, JitFramesNamedFromThePerfMap) {
     ASSERT_EQ(names(frames), (std::vector<std::string>{"[unknown]"}));
     EXPECT_EQ(frames[0].module, "");
 }
+
+TEST(SymbolsUser, EmptyUserStackIsNotAProcessLookup) {
+    Symbolizer symbolizer;
+    const uint64_t none[] = {0, 0};
+    EXPECT_TRUE(symbolizer.user_frames(0, none).empty());  // idle: no /proc/0
+    EXPECT_TRUE(symbolizer.user_frames(0, {}).empty());
+    EXPECT_EQ(symbolizer.stats().processes_gone_unobserved, 0u);
+    EXPECT_EQ(symbolizer.stats().frames, 0u);
+}

@@ -390,6 +390,9 @@ const Symbolizer::Impl::Mapping* Symbolizer::Impl::find_mapping(const Process& p
 
 std::vector<report::StackFrame> Symbolizer::Impl::user_frames(uint32_t pid,
                                                               std::span<const uint64_t> ips) {
+    if (ips.empty() || ips.front() == 0) {
+        return {};  // no user stack (kernel thread, idle): nothing to look up or count
+    }
     auto found = processes_.find(pid);
     if (found == processes_.end()) {
         if (observe_process(pid)) {

@@ -45,6 +45,8 @@ class Symbolizer {
     Symbolizer(Symbolizer&&) noexcept;
     Symbolizer& operator=(Symbolizer&&) noexcept;
 
+    // `pid` is a process id (tgid): threads share their process's mappings, and a
+    // thread id would read and keep them once per thread.
     // Call on first sight of a pid, while it lives: reads /proc/PID/maps and opens and
     // pins the ELF files of its executable mappings (through /proc/PID/map_files, or
     // /proc/PID/root/<path> for other mount namespaces and unprivileged callers), so
@@ -59,7 +61,8 @@ class Symbolizer {
     // frames ROOT FIRST, inlined functions expanded into frames of their own
     // (StackFrame::inlined, sharing the address of the real frame after them), names
     // demangled. Every address but the leaf is a return address and is looked up at
-    // address-1, so the call instruction's function and line are reported.
+    // address-1, so the call instruction's function and line are reported. An empty
+    // user stack (kernel threads, idle) returns no frames and touches no process.
     std::vector<report::StackFrame> kernel_frames(std::span<const uint64_t> ips_leaf_first);
     std::vector<report::StackFrame> user_frames(uint32_t pid,
                                                 std::span<const uint64_t> ips_leaf_first);
