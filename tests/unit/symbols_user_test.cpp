@@ -39,7 +39,7 @@ struct RecordedPc {
 class Fixture {
   public:
     explicit Fixture(const std::string& path = bpfscope::test::bin("symbols_fixture"),
-                     const char* option = nullptr) {
+                     const char* option = nullptr, const char* plugin = nullptr) {
         int to_child[2], from_child[2];
         if (pipe2(to_child, O_CLOEXEC) != 0 || pipe2(from_child, O_CLOEXEC) != 0) {
             throw std::runtime_error("pipe failed");
@@ -48,28 +48,22 @@ class Fixture {
         if (pid_ == 0) {
             dup2(to_child[0], 0);
             dup2(from_child[1], 1);
-            execl(path.c_str(), path.c_str(), option, nullptr);
+            execl(path.c_str(), path.c_str(), option != nullptr ? option : "--", plugin, nullptr);
             _exit(127);
         }
         close(to_child[0]);
         close(from_child[1]);
         stdin_ = to_child[1];
-        FILE* out = fdopen(from_child[0], "r");
-        char buffer[256];
-        while (out != nullptr && std::fgets(buffer, sizeof buffer, out) != nullptr) {
-            std::istringstream line(buffer);
-            std::string key;
-            RecordedPc recorded;
-            line >> key;
-            if (key == "ready") {
-                break;
-            }
-            line >> std::hex >> recorded.pc >> std::dec >> recorded.line >> recorded.call_line;
-            pcs_[key] = recorded;
+        out_ = fdopen(from_child[0], "r");
+        read_until("ready");
+    }
+    // Sends a command line ("load") and reads what it prints up to `key`.
+    void command(const std::string& line, const std::string& key) {
+        std::string text = line + "\n";
+        if (write(stdin_, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+            throw std::runtime_error("fixture stdin closed");
         }
-        if (out != nullptr) {
-            std::fclose(out);
-        }
+        read_until(key);
     }
     ~Fixture() {
         if (pid_ > 0) {
@@ -79,6 +73,10 @@ class Fixture {
     pid_t pid() const { return pid_; }
     // Closes its stdin (it exits) and reaps it: its /proc entry is gone after this.
     int exit_and_wait() {
+        if (out_ != nullptr) {
+            std::fclose(out_);
+            out_ = nullptr;
+        }
         if (stdin_ >= 0) {
             close(stdin_);
             stdin_ = -1;
@@ -98,8 +96,28 @@ class Fixture {
     }
 
   private:
+    // Records "<key> <hex pc> <line> <call line>" lines until the line starting `last`.
+    void read_until(const std::string& last) {
+        char buffer[256];
+        while (out_ != nullptr && std::fgets(buffer, sizeof buffer, out_) != nullptr) {
+            std::istringstream line(buffer);
+            std::string key;
+            RecordedPc recorded;
+            line >> key;
+            if (key == "ready") {
+                return;
+            }
+            line >> std::hex >> recorded.pc >> std::dec >> recorded.line >> recorded.call_line;
+            pcs_[key] = recorded;
+            if (key == last) {
+                return;
+            }
+        }
+    }
+
     pid_t pid_ = -1;
     int stdin_ = -1;
+    FILE* out_ = nullptr;
     std::map<std::string, RecordedPc> pcs_;
 };
 
@@ -605,4 +623,25 @@ TEST(SymbolsUser, EmptyUserStackIsNotAProcessLookup) {
     EXPECT_TRUE(symbolizer.user_frames(0, {}).empty());
     EXPECT_EQ(symbolizer.stats().processes_gone_unobserved, 0u);
     EXPECT_EQ(symbolizer.stats().frames, 0u);
+}
+
+// A library loaded (dlopen) after the process was observed: the address misses every
+// known mapping, the maps are read again and the new library is found.
+TEST(SymbolsUser, LibraryLoadedAfterObservation) {
+    Fixture fixture(bpfscope::test::bin("symbols_fixture"), "--", SYMBOLS_FIXTURE_PLUGIN);
+    Symbolizer::Options options;
+    options.maps_refresh_ms = 0;
+    Symbolizer symbolizer(options);
+    ASSERT_TRUE(symbolizer.observe_process(fixture.pid()));
+    fixture.command("load", "plugin");
+    const RecordedPc& plugin = fixture.at("plugin");
+    ASSERT_NE(plugin.pc, 0u) << "fixture could not dlopen " << SYMBOLS_FIXTURE_PLUGIN;
+    uint64_t leaf[] = {plugin.pc};
+    auto frames = symbolizer.user_frames(fixture.pid(), leaf);
+    ASSERT_EQ(names(frames), (std::vector<std::string>{"fixture_plugin_function"}));
+    EXPECT_TRUE(ends_with(frames[0].module, "/libsymbols_fixture_plugin.so")) << frames[0].module;
+    // Earlier mappings are still there.
+    uint64_t old_leaf[] = {fixture.at("lib").pc};
+    EXPECT_EQ(names(symbolizer.user_frames(fixture.pid(), old_leaf)),
+              (std::vector<std::string>{"fixture_lib_function"}));
 }

@@ -32,9 +32,6 @@ constexpr const char* kVdsoName = "[vdso]";
 // Kallsyms has no sizes: an address this far past the nearest symbol is not in it
 // (kernel functions are far smaller; this catches gaps and the end of modules).
 constexpr uint64_t kMaxKernelSymbolOffset = 1 << 20;
-// How often a live process's maps may be re-read when an address falls outside every
-// known mapping (dlopen, exec after the first observation).
-constexpr auto kMapsRefreshInterval = std::chrono::seconds(1);
 
 bool is_text_symbol(const KernelSymbol& symbol) {
     char type = symbol.type;
@@ -233,16 +230,21 @@ std::optional<Symbolizer::Impl::Process> Symbolizer::Impl::read_process(uint32_t
 // Re-reads the maps of a live process after an address missed every known mapping
 // (a library loaded or the program exec'ed after we first looked). Mappings of the
 // new read win; old ones that do not overlap them stay (a library since unloaded may
-// still be in stacks captured earlier).
+// still be in stacks captured earlier), unless the pid now belongs to another process.
 bool Symbolizer::Impl::refresh_process(uint32_t pid, Process& process) {
     auto now = std::chrono::steady_clock::now();
-    if (now - process.read_at < kMapsRefreshInterval) {
+    if (now - process.read_at < std::chrono::milliseconds(options_.maps_refresh_ms)) {
         return false;
     }
     process.read_at = now;
     std::optional<Process> fresh = read_process(pid);
     if (!fresh) {
         return false;
+    }
+    // A new process behind the same pid (the pid was reused): nothing old applies.
+    if (fresh->start_time != process.start_time) {
+        process = std::move(*fresh);
+        return true;
     }
     for (Mapping& old : process.mappings) {
         bool overlaps = std::any_of(fresh->mappings.begin(), fresh->mappings.end(),

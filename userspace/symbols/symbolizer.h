@@ -24,6 +24,9 @@ class Symbolizer {
         bool trim_tool_frames = true;
         // Kallsyms text to use instead of /proc/kallsyms (tests); empty = /proc/kallsyms.
         std::string kallsyms_path = {};
+        // A live process's maps (and perf map) are re-read when an address falls outside
+        // every known mapping (dlopen, exec after the first look), at most this often.
+        uint32_t maps_refresh_ms = 1000;
         // Search path for separate debug files (.gnu_debuglink, .build-id), elfutils
         // syntax; empty = ":.debug:/usr/lib/debug".
         std::string debuginfo_path = {};
