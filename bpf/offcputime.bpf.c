@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Off-CPU time by stack.
+ *
+ * Default design (tp_btf): at switch-out only a timestamp goes into the task's
+ * local storage, plus the user stack (which can only be read in the task's own
+ * context), reused without a walk while the task blocks from the same user
+ * registers. At switch-in the block length is known; only blocks inside
+ * [min_ns, max_ns] pay for the kernel stack, read from the now-blocked `next`
+ * with bpf_get_task_stack() and also reused while the task blocks from the same
+ * kernel stack depth, syscall and user call site.
+ *
+ * Straightforward design (capture_at_switch_out, and the raw_tp fallback where
+ * BTF-typed task pointers are unavailable): both stacks with bpf_get_stackid()
+ * at every switch-out, as libbpf-tools does. It is the reference the default
+ * design is checked against. */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "offcputime.h"
+#include "stack_common.bpf.h"
+
+#define BPF_F_NO_PREALLOC_FLAG 1
+
+const volatile bool filter_tgid = false;
+const volatile bool filter_tid = false;
+const volatile bool kernel_threads_only = false;
+const volatile bool user_threads_only = false;
+const volatile int state_filter = -1;       /* -1: any task state */
+const volatile __u64 min_block_ns = 1000;
+const volatile __u64 max_block_ns = ~0ULL;
+const volatile bool capture_user = true;
+const volatile bool capture_kernel = true;
+const volatile bool capture_at_switch_out = false;
+const volatile bool reuse_stacks = true;    /* fingerprint caches of the default design */
+const volatile __u32 kernel_stack_bytes = OFFCPU_MAX_STACK_DEPTH * sizeof(__u64);
+const volatile __u32 this_tgid = 0;         /* the tool itself, never measured */
+
+/* What a task carries between its switch-out and its switch-in. */
+struct offcpu_task {
+	__u64 start_ns;             /* 0: not blocked (or not selected) */
+	__s32 user_stack_id;
+	__s32 kernel_stack_id;      /* switch-out capture only */
+	/* user registers at the switch-out that produced user_stack_id */
+	__u64 user_ip, user_sp, user_bp, user_frame_ret;
+	/* kernel fingerprint for the cached kernel_stack_hash */
+	__u64 kernel_sp, kernel_syscall, kernel_user_ip;
+	__u64 kernel_stack_hash;
+	__u8 user_stack_valid;
+	__u8 announced;
+	__u8 pad[6];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC_FLAG);
+	__type(key, int);
+	__type(value, struct offcpu_task);
+} task_storage SEC(".maps");
+
+/* raw_tp fallback: per-thread state keyed by tid; the idle threads all have tid
+ * 0, so they are keyed by CPU instead (idle of CPU n only runs on CPU n). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct offcpu_task);
+} task_by_tid SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} tids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, OFFCPU_MAX_STACK_DEPTH * sizeof(__u64));
+	__uint(max_entries, 10240);
+} stack_ids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, __u64);
+	__type(value, struct offcpu_kernel_stack);
+} kernel_stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct offcpu_kernel_stack);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, struct offcpu_key);
+	__type(value, struct offcpu_value);
+} blocks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, OFFCPU_COUNTER_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} announced_tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} new_pids SEC(".maps");
+
+static __always_inline struct offcpu_task *task_slot(struct task_struct *task, __u32 tid, bool btf,
+						     bool create)
+{
+	if (btf)
+		return bpf_task_storage_get(&task_storage, task, 0,
+					    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+
+	__u64 key = tid ? tid : ((1ULL << 32) | bpf_get_smp_processor_id());
+	struct offcpu_task *slot = bpf_map_lookup_elem(&task_by_tid, &key);
+	if (slot || !create)
+		return slot;
+	struct offcpu_task zero = {};
+	bpf_map_update_elem(&task_by_tid, &key, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&task_by_tid, &key);
+}
+
+static __always_inline bool task_selected(struct task_struct *task, __u32 tgid, __u32 tid)
+{
+	if (tgid == this_tgid && tgid != 0)
+		return false;
+	if (filter_tgid && !bpf_map_lookup_elem(&tgids, &tgid))
+		return false;
+	if (filter_tid && !bpf_map_lookup_elem(&tids, &tid))
+		return false;
+	if (kernel_threads_only || user_threads_only) {
+		bool kthread = task_is_kthread(task);
+		if (kernel_threads_only && !kthread)
+			return false;
+		if (user_threads_only && kthread)
+			return false;
+	}
+	if (state_filter != -1 && task_state(task) != (unsigned int)state_filter)
+		return false;
+	return true;
+}
+
+static __always_inline void count_stackid_error(long err, bool user)
+{
+	enum offcpu_counter counter;
+
+	if (err == -EFAULT)
+		counter = user ? OFFCPU_USER_STACK_MISSING : OFFCPU_KERNEL_STACK_MISSING;
+	else if (err == -EEXIST)
+		counter = user ? OFFCPU_USER_STACK_COLLISION : OFFCPU_KERNEL_STACK_MAP_FULL;
+	else
+		counter = user ? OFFCPU_USER_STACK_MAP_FULL : OFFCPU_KERNEL_STACK_MAP_FULL;
+	STACK_COUNTER_ADD(counters, counter, 1);
+}
+
+/* The user stack of prev (the current task). With reuse_stacks, the walk is
+ * skipped while the registers the kernel saved at user->kernel entry and the
+ * innermost frame record are those of the last walk: the same call site at the
+ * same stack depth, returning into the same caller. */
+static __always_inline void record_user_stack(void *ctx, struct task_struct *prev,
+					      struct offcpu_task *ts, bool btf)
+{
+	if (btf && reuse_stacks) {
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(prev);
+		__u64 ip = BPF_CORE_READ(regs, ip);
+		__u64 sp = BPF_CORE_READ(regs, sp);
+		__u64 bp = BPF_CORE_READ(regs, bp);
+		__u64 frame[2] = {};
+
+		bpf_probe_read_user(frame, sizeof(frame), (void *)bp);
+		if (ts->user_stack_valid && ts->user_ip == ip && ts->user_sp == sp &&
+		    ts->user_bp == bp && ts->user_frame_ret == frame[1]) {
+			STACK_COUNTER_ADD(counters, OFFCPU_USER_STACK_CACHE_HITS, 1);
+			return;
+		}
+		ts->user_ip = ip;
+		ts->user_sp = sp;
+		ts->user_bp = bp;
+		ts->user_frame_ret = frame[1];
+	}
+	STACK_COUNTER_ADD(counters, OFFCPU_USER_STACK_WALKS, 1);
+	long id = bpf_get_stackid(ctx, &stack_ids, BPF_F_USER_STACK);
+	ts->user_stack_id = id;
+	ts->user_stack_valid = id >= 0;
+	if (id < 0)
+		count_stackid_error(id, true);
+}
+
+static __always_inline void announce_process(struct offcpu_task *ts, __u32 tgid, __u32 tid)
+{
+	ts->announced = 1;
+	__u8 one = 1;
+	if (bpf_map_update_elem(&announced_tgids, &tgid, &one, BPF_NOEXIST) != 0)
+		return; /* already announced by another thread */
+	struct offcpu_new_pid_event *event = bpf_ringbuf_reserve(&new_pids, sizeof(*event), 0);
+	if (!event) {
+		STACK_COUNTER_ADD(counters, OFFCPU_NEW_PID_LOST, 1);
+		bpf_map_delete_elem(&announced_tgids, &tgid);
+		ts->announced = 0;
+		return;
+	}
+	event->tgid = tgid;
+	event->tid = tid;
+	bpf_ringbuf_submit(event, 0);
+}
+
+static __always_inline void switch_out(void *ctx, struct task_struct *prev, bool btf)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u32 tgid = BPF_CORE_READ(prev, tgid);
+	__u32 tid = BPF_CORE_READ(prev, pid);
+
+	if (!task_selected(prev, tgid, tid))
+		return;
+	struct offcpu_task *ts = task_slot(prev, tid, btf, true);
+	if (!ts) {
+		STACK_COUNTER_ADD(counters, OFFCPU_TASK_STORAGE_FAILED, 1);
+		return;
+	}
+	STACK_COUNTER_ADD(counters, OFFCPU_SWITCHES_OUT, 1);
+	bool kthread = task_is_kthread(prev);
+	if (!kthread && !ts->announced)
+		announce_process(ts, tgid, tid);
+
+	if (capture_user && !kthread)
+		record_user_stack(ctx, prev, ts, btf);
+	else
+		ts->user_stack_id = -1;
+	if (capture_kernel && capture_at_switch_out) {
+		long id = bpf_get_stackid(ctx, &stack_ids, 0);
+		ts->kernel_stack_id = id;
+		if (id < 0)
+			count_stackid_error(id, false);
+	} else {
+		ts->kernel_stack_id = -1;
+	}
+	ts->start_ns = now;
+}
+
+/* Names the kernel stack of the blocked task `next` by a hash of its frames and
+ * stores the frames under that hash. */
+static __always_inline __u64 kernel_stack_of(struct task_struct *next, struct offcpu_task *ts)
+{
+	__u64 sp = 0, syscall = 0, user_ip = 0;
+
+	if (reuse_stacks) {
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(next);
+		sp = BPF_CORE_READ(next, thread.sp);
+		syscall = BPF_CORE_READ(regs, orig_ax);
+		user_ip = BPF_CORE_READ(regs, ip);
+		if (ts->kernel_stack_hash && ts->kernel_sp == sp && ts->kernel_syscall == syscall &&
+		    ts->kernel_user_ip == user_ip) {
+			STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_CACHE_HITS, 1);
+			return ts->kernel_stack_hash;
+		}
+	}
+
+	__u32 zero = 0;
+	struct offcpu_kernel_stack *buf = bpf_map_lookup_elem(&scratch, &zero);
+	if (!buf)
+		return 0;
+	__u32 size = kernel_stack_bytes;
+	if (size > sizeof(buf->ips))
+		size = sizeof(buf->ips);
+	STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_WALKS, 1);
+	long bytes = bpf_get_task_stack(next, buf->ips, size, 0);
+	if (bytes <= 0) {
+		STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_MISSING, 1);
+		return 0;
+	}
+	/* bpf_get_task_stack() zero-fills the rest of size; clear what lies beyond a
+	 * smaller --perf-max-stack-depth so equal stacks hash and compare equal. */
+	__u32 frames = bytes / sizeof(__u64);
+	__u64 hash = 0xcbf29ce484222325ULL;
+	for (__u32 i = 0; i < OFFCPU_MAX_STACK_DEPTH; i++) {
+		if (i >= frames) {
+			if (i * sizeof(__u64) >= size)
+				buf->ips[i] = 0;
+			continue;
+		}
+		hash = stack_hash_step(hash, buf->ips[i]);
+	}
+	hash = stack_hash_step(hash, frames);
+	if (!hash)
+		hash = 1;
+	long err = bpf_map_update_elem(&kernel_stacks, &hash, buf, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_MAP_FULL, 1);
+		return 0;
+	}
+	if (reuse_stacks) {
+		ts->kernel_sp = sp;
+		ts->kernel_syscall = syscall;
+		ts->kernel_user_ip = user_ip;
+		ts->kernel_stack_hash = hash;
+	}
+	return hash;
+}
+
+static __always_inline void switch_in(struct task_struct *next, bool btf)
+{
+	__u32 tid = BPF_CORE_READ(next, pid);
+	struct offcpu_task *ts = task_slot(next, tid, btf, false);
+
+	if (!ts || !ts->start_ns)
+		return;
+	__u64 delta = bpf_ktime_get_ns() - ts->start_ns;
+	ts->start_ns = 0;
+	if (delta < min_block_ns || delta > max_block_ns) {
+		STACK_COUNTER_ADD(counters, OFFCPU_BLOCKS_FILTERED, 1);
+		return;
+	}
+
+	struct offcpu_key key = {};
+	key.tgid = BPF_CORE_READ(next, tgid);
+	key.tid = tid;
+	key.user_stack_id = ts->user_stack_id;
+	key.kernel_stack_id = ts->kernel_stack_id;
+	if (btf && capture_kernel && !capture_at_switch_out)
+		key.kernel_stack_hash = kernel_stack_of(next, ts);
+	BPF_CORE_READ_STR_INTO(&key.comm, next, comm);
+
+	struct offcpu_value *value = bpf_map_lookup_elem(&blocks, &key);
+	if (!value) {
+		struct offcpu_value zero = {};
+		long err = bpf_map_update_elem(&blocks, &key, &zero, BPF_NOEXIST);
+		if (err && err != -EEXIST) {
+			STACK_COUNTER_ADD(counters, OFFCPU_AGGREGATION_FULL, 1);
+			STACK_COUNTER_ADD(counters, OFFCPU_AGGREGATION_FULL_NS, delta);
+			return;
+		}
+		value = bpf_map_lookup_elem(&blocks, &key);
+		if (!value)
+			return;
+	}
+	__sync_fetch_and_add(&value->total_ns, delta);
+	__sync_fetch_and_add(&value->count, 1);
+	STACK_COUNTER_ADD(counters, OFFCPU_BLOCKS_RECORDED, 1);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(offcpu_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	switch_out(ctx, prev, true);
+	switch_in(next, true);
+	return 0;
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(offcpu_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	switch_out(ctx, prev, false);
+	switch_in(next, false);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

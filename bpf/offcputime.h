@@ -1,0 +1,57 @@
+/* Shared between bpf/offcputime.bpf.c and userspace/tools/offcputime.cpp. */
+#pragma once
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define OFFCPU_COMM_LEN 16
+#define OFFCPU_MAX_STACK_DEPTH 127
+
+/* One aggregation bucket: a thread blocked in one (user, kernel) stack pair. */
+struct offcpu_key {
+	__u32 tgid;
+	__u32 tid;
+	__s32 user_stack_id;      /* id in the stack_ids STACK_TRACE map, < 0: none */
+	__s32 kernel_stack_id;    /* id in stack_ids (capture at switch-out), < 0: none */
+	__u64 kernel_stack_hash;  /* key in the kernel_stacks hash map (capture at switch-in), 0: none */
+	char comm[OFFCPU_COMM_LEN];
+};
+
+struct offcpu_value {
+	__u64 total_ns;
+	__u64 count;
+};
+
+/* Raw kernel stack as bpf_get_task_stack() wrote it, zero padded. */
+struct offcpu_kernel_stack {
+	__u64 ips[OFFCPU_MAX_STACK_DEPTH];
+};
+
+/* Emitted once per process the first time one of its threads is seen blocking,
+ * so user space can pin its mappings before it may exit. */
+struct offcpu_new_pid_event {
+	__u32 tgid;
+	__u32 tid;
+};
+
+/* Indexes of the per-CPU counters array. */
+enum offcpu_counter {
+	OFFCPU_SWITCHES_OUT,           /* switch-outs that passed the filters */
+	OFFCPU_BLOCKS_RECORDED,        /* blocks added to the aggregation */
+	OFFCPU_BLOCKS_FILTERED,        /* blocks outside -m/-M */
+	OFFCPU_USER_STACK_WALKS,       /* bpf_get_stackid(USER) calls made */
+	OFFCPU_USER_STACK_CACHE_HITS,  /* user stack reused, registers unchanged */
+	OFFCPU_USER_STACK_MISSING,     /* -EFAULT: no user stack could be read */
+	OFFCPU_USER_STACK_COLLISION,   /* -EEXIST: hash bucket taken by another stack */
+	OFFCPU_USER_STACK_MAP_FULL,    /* -ENOMEM and others */
+	OFFCPU_KERNEL_STACK_WALKS,     /* bpf_get_task_stack() calls made */
+	OFFCPU_KERNEL_STACK_CACHE_HITS,
+	OFFCPU_KERNEL_STACK_MISSING,   /* bpf_get_task_stack() gave nothing */
+	OFFCPU_KERNEL_STACK_MAP_FULL,  /* kernel_stacks map refused a new stack */
+	OFFCPU_AGGREGATION_FULL,       /* blocks dropped: aggregation map full */
+	OFFCPU_AGGREGATION_FULL_NS,    /* their off-CPU time */
+	OFFCPU_TASK_STORAGE_FAILED,    /* could not attach a timestamp to a task */
+	OFFCPU_NEW_PID_LOST,           /* ring buffer full: a pid announced late */
+	OFFCPU_COUNTER_COUNT,
+};

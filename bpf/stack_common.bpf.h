@@ -1,0 +1,71 @@
+/* Small helpers shared by the stack and scheduler tools (offcputime, profile,
+ * runqlat). BPF side only. */
+#pragma once
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+#ifndef EFAULT
+#define EFAULT 14
+#endif
+#ifndef EEXIST
+#define EEXIST 17
+#endif
+
+#ifndef PF_KTHREAD
+#define PF_KTHREAD 0x00200000
+#endif
+
+/* Log2 slot of a value: slot 0 holds 0, slot i >= 1 holds [2^(i-1), 2^i). The
+ * same rule as report::log2_slot() in user space. */
+static __always_inline __u32 stack_log2_slot(__u64 v)
+{
+	__u32 slot = 0;
+
+	if (v >= (1ULL << 32)) { v >>= 32; slot += 32; }
+	if (v >= (1ULL << 16)) { v >>= 16; slot += 16; }
+	if (v >= (1ULL << 8)) { v >>= 8; slot += 8; }
+	if (v >= (1ULL << 4)) { v >>= 4; slot += 4; }
+	if (v >= (1ULL << 2)) { v >>= 2; slot += 2; }
+	if (v >= (1ULL << 1)) { v >>= 1; slot += 1; }
+	return v ? slot + 1 : slot;
+}
+
+/* Kernel 5.14 renamed task_struct::state to __state. */
+struct task_struct___pre_5_14 {
+	long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline unsigned int task_state(struct task_struct *task)
+{
+	if (bpf_core_field_exists(task->__state))
+		return BPF_CORE_READ(task, __state);
+	return BPF_CORE_READ((struct task_struct___pre_5_14 *)task, state);
+}
+
+static __always_inline bool task_is_kthread(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, flags) & PF_KTHREAD;
+}
+
+/* Adds delta to a per-CPU counter array slot (counters the report shows, such as
+ * lost stacks); per-CPU so the hot path never contends. */
+#define STACK_COUNTER_ADD(map, index, delta)                                  \
+	do {                                                                  \
+		__u32 __idx = (index);                                        \
+		__u64 *__c = bpf_map_lookup_elem(&(map), &__idx);             \
+		if (__c)                                                      \
+			*__c += (delta);                                      \
+	} while (0)
+
+/* FNV-1a style mix of a run of instruction pointers, to name a kernel stack that
+ * bpf_get_task_stack() copied into a buffer (the stack-trace map can only be
+ * filled for the current task). Never returns 0, which means "no stack". */
+static __always_inline __u64 stack_hash_step(__u64 h, __u64 ip)
+{
+	h ^= ip;
+	h *= 0x100000001b3ULL;
+	h ^= h >> 29;
+	return h;
+}
