@@ -10,8 +10,8 @@
  * kernel stack depth, syscall and user call site.
  *
  * Straightforward design (capture_at_switch_out, and the raw_tp fallback where
- * BTF-typed task pointers are unavailable): both stacks with bpf_get_stackid()
- * at every switch-out, as libbpf-tools does. It is the reference the default
+ * BTF-typed task pointers are unavailable): both stacks at every switch-out,
+ * as libbpf-tools does. It is the reference the default
  * design is checked against. */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -40,14 +40,14 @@ const volatile __u32 this_tgid = 0;         /* the tool itself, never measured *
 /* What a task carries between its switch-out and its switch-in. */
 struct offcpu_task {
 	__u64 start_ns;             /* 0: not blocked (or not selected) */
-	__s32 user_stack_id;
-	__s32 kernel_stack_id;      /* switch-out capture only */
-	/* user registers at the switch-out that produced user_stack_id */
+	__u64 user_stack;           /* stacks key of the user stack, 0: none */
+	__u64 kernel_stack;         /* switch-out capture only */
+	/* user registers and innermost frame record of the walk that gave user_stack */
 	__u64 user_ip, user_sp, user_bp, user_frame_ret;
-	/* kernel fingerprint for the cached kernel_stack_hash */
+	/* kernel fingerprint of the walk that gave cached_kernel_stack */
 	__u64 kernel_sp, kernel_syscall, kernel_user_ip;
-	__u64 kernel_stack_hash;
-	__u8 user_stack_valid;
+	__u64 cached_kernel_stack;
+	__u8 user_stack_wanted;
 	__u8 announced;
 	__u8 pad[6];
 };
@@ -83,24 +83,17 @@ struct {
 } tids SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, OFFCPU_MAX_STACK_DEPTH * sizeof(__u64));
-	__uint(max_entries, 10240);
-} stack_ids SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
+	__uint(max_entries, 20480);
 	__type(key, __u64);
-	__type(value, struct offcpu_kernel_stack);
-} kernel_stacks SEC(".maps");
+	__type(value, struct offcpu_stack);
+} stacks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct offcpu_kernel_stack);
+	__type(value, struct offcpu_stack);
 } scratch SEC(".maps");
 
 struct {
@@ -165,17 +158,63 @@ static __always_inline bool task_selected(struct task_struct *task, __u32 tgid, 
 	return true;
 }
 
-static __always_inline void count_stackid_error(long err, bool user)
+static __always_inline struct offcpu_stack *scratch_stack(void)
 {
-	enum offcpu_counter counter;
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
 
-	if (err == -EFAULT)
-		counter = user ? OFFCPU_USER_STACK_MISSING : OFFCPU_KERNEL_STACK_MISSING;
-	else if (err == -EEXIST)
-		counter = user ? OFFCPU_USER_STACK_COLLISION : OFFCPU_KERNEL_STACK_MAP_FULL;
-	else
-		counter = user ? OFFCPU_USER_STACK_MAP_FULL : OFFCPU_KERNEL_STACK_MAP_FULL;
-	STACK_COUNTER_ADD(counters, counter, 1);
+static __always_inline __u32 stack_bytes(void)
+{
+	__u32 size = kernel_stack_bytes;
+	if (size > sizeof(((struct offcpu_stack *)0)->ips))
+		size = sizeof(((struct offcpu_stack *)0)->ips);
+	return size;
+}
+
+/* Stores the `bytes` of frames in buf under their hash; returns the hash, or 0
+ * when the stacks map is full. */
+static __always_inline __u64 store_stack(struct offcpu_stack *buf, long bytes, __u32 size,
+					 enum offcpu_counter full_counter)
+{
+	__u32 frames = bytes / sizeof(__u64);
+	__u64 hash = 0xcbf29ce484222325ULL;
+
+	for (__u32 i = 0; i < OFFCPU_MAX_STACK_DEPTH; i++) {
+		if (i >= frames) {
+			/* the helpers zero-fill up to size; clear the rest too, so equal
+			 * stacks compare equal under a smaller --perf-max-stack-depth */
+			if (i * sizeof(__u64) >= size)
+				buf->ips[i] = 0;
+			continue;
+		}
+		hash = stack_hash_step(hash, buf->ips[i]);
+	}
+	hash = stack_hash_step(hash, frames);
+	if (!hash)
+		hash = 1;
+	long err = bpf_map_update_elem(&stacks, &hash, buf, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		STACK_COUNTER_ADD(counters, full_counter, 1);
+		return 0;
+	}
+	return hash;
+}
+
+/* A stack of the current task (prev): user (flags = BPF_F_USER_STACK) or kernel. */
+static __always_inline __u64 current_stack(void *ctx, __u64 flags, enum offcpu_counter missing,
+					   enum offcpu_counter full)
+{
+	struct offcpu_stack *buf = scratch_stack();
+	if (!buf)
+		return 0;
+	__u32 size = stack_bytes();
+	long bytes = bpf_get_stack(ctx, buf->ips, size, flags);
+	if (bytes <= 0) {
+		STACK_COUNTER_ADD(counters, missing, 1);
+		return 0;
+	}
+	return store_stack(buf, bytes, size, full);
 }
 
 /* The user stack of prev (the current task). With reuse_stacks, the walk is
@@ -185,6 +224,7 @@ static __always_inline void count_stackid_error(long err, bool user)
 static __always_inline void record_user_stack(void *ctx, struct task_struct *prev,
 					      struct offcpu_task *ts, bool btf)
 {
+	ts->user_stack_wanted = 1;
 	if (btf && reuse_stacks) {
 		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(prev);
 		__u64 ip = BPF_CORE_READ(regs, ip);
@@ -193,7 +233,7 @@ static __always_inline void record_user_stack(void *ctx, struct task_struct *pre
 		__u64 frame[2] = {};
 
 		bpf_probe_read_user(frame, sizeof(frame), (void *)bp);
-		if (ts->user_stack_valid && ts->user_ip == ip && ts->user_sp == sp &&
+		if (ts->user_stack && ts->user_ip == ip && ts->user_sp == sp &&
 		    ts->user_bp == bp && ts->user_frame_ret == frame[1]) {
 			STACK_COUNTER_ADD(counters, OFFCPU_USER_STACK_CACHE_HITS, 1);
 			return;
@@ -204,11 +244,8 @@ static __always_inline void record_user_stack(void *ctx, struct task_struct *pre
 		ts->user_frame_ret = frame[1];
 	}
 	STACK_COUNTER_ADD(counters, OFFCPU_USER_STACK_WALKS, 1);
-	long id = bpf_get_stackid(ctx, &stack_ids, BPF_F_USER_STACK);
-	ts->user_stack_id = id;
-	ts->user_stack_valid = id >= 0;
-	if (id < 0)
-		count_stackid_error(id, true);
+	ts->user_stack = current_stack(ctx, BPF_F_USER_STACK, OFFCPU_USER_STACK_MISSING,
+				       OFFCPU_USER_STACK_MAP_FULL);
 }
 
 static __always_inline void announce_process(struct offcpu_task *ts, __u32 tgid, __u32 tid)
@@ -247,23 +284,24 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, bool
 	if (!kthread && !ts->announced)
 		announce_process(ts, tgid, tid);
 
-	if (capture_user && !kthread)
+	if (capture_user && !kthread) {
 		record_user_stack(ctx, prev, ts, btf);
-	else
-		ts->user_stack_id = -1;
-	if (capture_kernel && capture_at_switch_out) {
-		long id = bpf_get_stackid(ctx, &stack_ids, 0);
-		ts->kernel_stack_id = id;
-		if (id < 0)
-			count_stackid_error(id, false);
 	} else {
-		ts->kernel_stack_id = -1;
+		ts->user_stack_wanted = 0;
+		ts->user_stack = 0;
+	}
+	if (capture_kernel && capture_at_switch_out) {
+		STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_WALKS, 1);
+		ts->kernel_stack = current_stack(ctx, 0, OFFCPU_KERNEL_STACK_MISSING,
+						 OFFCPU_KERNEL_STACK_MAP_FULL);
+	} else {
+		ts->kernel_stack = 0;
 	}
 	ts->start_ns = now;
 }
 
-/* Names the kernel stack of the blocked task `next` by a hash of its frames and
- * stores the frames under that hash. */
+/* The kernel stack of the blocked task `next`, reused while it blocks again at
+ * the same kernel stack depth, in the same syscall, from the same user call site. */
 static __always_inline __u64 kernel_stack_of(struct task_struct *next, struct offcpu_task *ts)
 {
 	__u64 sp = 0, syscall = 0, user_ip = 0;
@@ -273,51 +311,29 @@ static __always_inline __u64 kernel_stack_of(struct task_struct *next, struct of
 		sp = BPF_CORE_READ(next, thread.sp);
 		syscall = BPF_CORE_READ(regs, orig_ax);
 		user_ip = BPF_CORE_READ(regs, ip);
-		if (ts->kernel_stack_hash && ts->kernel_sp == sp && ts->kernel_syscall == syscall &&
+		if (ts->cached_kernel_stack && ts->kernel_sp == sp && ts->kernel_syscall == syscall &&
 		    ts->kernel_user_ip == user_ip) {
 			STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_CACHE_HITS, 1);
-			return ts->kernel_stack_hash;
+			return ts->cached_kernel_stack;
 		}
 	}
 
-	__u32 zero = 0;
-	struct offcpu_kernel_stack *buf = bpf_map_lookup_elem(&scratch, &zero);
+	struct offcpu_stack *buf = scratch_stack();
 	if (!buf)
 		return 0;
-	__u32 size = kernel_stack_bytes;
-	if (size > sizeof(buf->ips))
-		size = sizeof(buf->ips);
+	__u32 size = stack_bytes();
 	STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_WALKS, 1);
 	long bytes = bpf_get_task_stack(next, buf->ips, size, 0);
 	if (bytes <= 0) {
 		STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_MISSING, 1);
 		return 0;
 	}
-	/* bpf_get_task_stack() zero-fills the rest of size; clear what lies beyond a
-	 * smaller --perf-max-stack-depth so equal stacks hash and compare equal. */
-	__u32 frames = bytes / sizeof(__u64);
-	__u64 hash = 0xcbf29ce484222325ULL;
-	for (__u32 i = 0; i < OFFCPU_MAX_STACK_DEPTH; i++) {
-		if (i >= frames) {
-			if (i * sizeof(__u64) >= size)
-				buf->ips[i] = 0;
-			continue;
-		}
-		hash = stack_hash_step(hash, buf->ips[i]);
-	}
-	hash = stack_hash_step(hash, frames);
-	if (!hash)
-		hash = 1;
-	long err = bpf_map_update_elem(&kernel_stacks, &hash, buf, BPF_NOEXIST);
-	if (err && err != -EEXIST) {
-		STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_MAP_FULL, 1);
-		return 0;
-	}
-	if (reuse_stacks) {
+	__u64 hash = store_stack(buf, bytes, size, OFFCPU_KERNEL_STACK_MAP_FULL);
+	if (reuse_stacks && hash) {
 		ts->kernel_sp = sp;
 		ts->kernel_syscall = syscall;
 		ts->kernel_user_ip = user_ip;
-		ts->kernel_stack_hash = hash;
+		ts->cached_kernel_stack = hash;
 	}
 	return hash;
 }
@@ -339,10 +355,11 @@ static __always_inline void switch_in(struct task_struct *next, bool btf)
 	struct offcpu_key key = {};
 	key.tgid = BPF_CORE_READ(next, tgid);
 	key.tid = tid;
-	key.user_stack_id = ts->user_stack_id;
-	key.kernel_stack_id = ts->kernel_stack_id;
+	key.user_stack_wanted = ts->user_stack_wanted;
+	key.user_stack = ts->user_stack;
+	key.kernel_stack = ts->kernel_stack;
 	if (btf && capture_kernel && !capture_at_switch_out)
-		key.kernel_stack_hash = kernel_stack_of(next, ts);
+		key.kernel_stack = kernel_stack_of(next, ts);
 	BPF_CORE_READ_STR_INTO(&key.comm, next, comm);
 
 	struct offcpu_value *value = bpf_map_lookup_elem(&blocks, &key);

@@ -12,9 +12,10 @@
 struct offcpu_key {
 	__u32 tgid;
 	__u32 tid;
-	__s32 user_stack_id;      /* id in the stack_ids STACK_TRACE map, < 0: none */
-	__s32 kernel_stack_id;    /* id in stack_ids (capture at switch-out), < 0: none */
-	__u64 kernel_stack_hash;  /* key in the kernel_stacks hash map (capture at switch-in), 0: none */
+	__u32 user_stack_wanted;  /* 1: a user stack was attempted (user thread, not -K) */
+	__u32 pad;
+	__u64 user_stack;         /* key in the stacks map, 0: none (missing if wanted) */
+	__u64 kernel_stack;       /* key in the stacks map, 0: none/missing */
 	char comm[OFFCPU_COMM_LEN];
 };
 
@@ -23,8 +24,11 @@ struct offcpu_value {
 	__u64 count;
 };
 
-/* Raw kernel stack as bpf_get_task_stack() wrote it, zero padded. */
-struct offcpu_kernel_stack {
+/* A stack as bpf_get_stack()/bpf_get_task_stack() wrote it, leaf first, zero
+ * padded. Stored under a 64-bit hash of its frames: unlike a STACK_TRACE map's
+ * buckets, a hash map never refuses a stack because another one hashed to the
+ * same bucket. */
+struct offcpu_stack {
 	__u64 ips[OFFCPU_MAX_STACK_DEPTH];
 };
 
@@ -43,8 +47,7 @@ enum offcpu_counter {
 	OFFCPU_USER_STACK_WALKS,       /* bpf_get_stackid(USER) calls made */
 	OFFCPU_USER_STACK_CACHE_HITS,  /* user stack reused, registers unchanged */
 	OFFCPU_USER_STACK_MISSING,     /* -EFAULT: no user stack could be read */
-	OFFCPU_USER_STACK_COLLISION,   /* -EEXIST: hash bucket taken by another stack */
-	OFFCPU_USER_STACK_MAP_FULL,    /* -ENOMEM and others */
+	OFFCPU_USER_STACK_MAP_FULL,    /* stacks map full */
 	OFFCPU_KERNEL_STACK_WALKS,     /* bpf_get_task_stack() calls made */
 	OFFCPU_KERNEL_STACK_CACHE_HITS,
 	OFFCPU_KERNEL_STACK_MISSING,   /* bpf_get_task_stack() gave nothing */

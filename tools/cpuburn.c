@@ -1,0 +1,44 @@
+// Burns CPU in two named functions in a known ratio.
+// usage: cpuburn [seconds=3] [percent_in_burn_heavy=75]
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static volatile uint64_t sink;
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+// Each unit is the same loop, so time splits as the unit counts do.
+__attribute__((noinline)) void burn_heavy(long units) {
+    uint64_t x = sink;
+    for (long i = 0; i < units * 100000; i++)
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    sink = x;
+}
+
+__attribute__((noinline)) void burn_light(long units) {
+    uint64_t x = sink;
+    for (long i = 0; i < units * 100000; i++)
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    sink = x;
+}
+
+int main(int argc, char** argv) {
+    double seconds = argc > 1 ? atof(argv[1]) : 3;
+    long heavy = argc > 2 ? atol(argv[2]) : 75;
+    long light = 100 - heavy;
+    double end = now_s() + seconds;
+    long rounds = 0;
+    while (now_s() < end) {
+        burn_heavy(heavy);
+        burn_light(light);
+        rounds++;
+    }
+    printf("rounds=%ld heavy_percent=%ld\n", rounds, heavy);
+    return 0;
+}
