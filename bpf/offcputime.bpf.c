@@ -34,7 +34,7 @@ const volatile bool capture_user = true;
 const volatile bool capture_kernel = true;
 const volatile bool capture_at_switch_out = false;
 const volatile bool reuse_stacks = true;    /* fingerprint caches of the default design */
-const volatile __u32 kernel_stack_bytes = OFFCPU_MAX_STACK_DEPTH * sizeof(__u64);
+const volatile __u32 max_stack_bytes = OFFCPU_MAX_STACK_DEPTH * sizeof(__u64);
 const volatile __u32 this_tgid = 0;         /* the tool itself, never measured */
 
 /* What a task carries between its switch-out and its switch-in. */
@@ -166,38 +166,18 @@ static __always_inline struct offcpu_stack *scratch_stack(void)
 
 static __always_inline __u32 stack_bytes(void)
 {
-	__u32 size = kernel_stack_bytes;
+	__u32 size = max_stack_bytes;
 	if (size > sizeof(((struct offcpu_stack *)0)->ips))
 		size = sizeof(((struct offcpu_stack *)0)->ips);
 	return size;
 }
 
-/* Stores the `bytes` of frames in buf under their hash; returns the hash, or 0
- * when the stacks map is full. */
-static __always_inline __u64 store_stack(struct offcpu_stack *buf, long bytes, __u32 size,
+static __always_inline __u64 store_stack(struct offcpu_stack *buf, long bytes,
 					 enum offcpu_counter full_counter)
 {
-	__u32 frames = bytes / sizeof(__u64);
-	__u64 hash = 0xcbf29ce484222325ULL;
-
-	for (__u32 i = 0; i < OFFCPU_MAX_STACK_DEPTH; i++) {
-		if (i >= frames) {
-			/* the helpers zero-fill up to size; clear the rest too, so equal
-			 * stacks compare equal under a smaller --perf-max-stack-depth */
-			if (i * sizeof(__u64) >= size)
-				buf->ips[i] = 0;
-			continue;
-		}
-		hash = stack_hash_step(hash, buf->ips[i]);
-	}
-	hash = stack_hash_step(hash, frames);
+	__u64 hash = stack_store(&stacks, buf->ips, bytes);
 	if (!hash)
-		hash = 1;
-	long err = bpf_map_update_elem(&stacks, &hash, buf, BPF_NOEXIST);
-	if (err && err != -EEXIST) {
 		STACK_COUNTER_ADD(counters, full_counter, 1);
-		return 0;
-	}
 	return hash;
 }
 
@@ -214,7 +194,7 @@ static __always_inline __u64 current_stack(void *ctx, __u64 flags, enum offcpu_c
 		STACK_COUNTER_ADD(counters, missing, 1);
 		return 0;
 	}
-	return store_stack(buf, bytes, size, full);
+	return store_stack(buf, bytes, full);
 }
 
 /* The user stack of prev (the current task). With reuse_stacks, the walk is
@@ -328,7 +308,7 @@ static __always_inline __u64 kernel_stack_of(struct task_struct *next, struct of
 		STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_MISSING, 1);
 		return 0;
 	}
-	__u64 hash = store_stack(buf, bytes, size, OFFCPU_KERNEL_STACK_MAP_FULL);
+	__u64 hash = store_stack(buf, bytes, OFFCPU_KERNEL_STACK_MAP_FULL);
 	if (reuse_stacks && hash) {
 		ts->kernel_sp = sp;
 		ts->kernel_syscall = syscall;

@@ -29,12 +29,25 @@ struct {
 	__type(value, __u8);
 } tids SEC(".maps");
 
+struct profile_stack {
+	__u64 ips[STACK_MAX_DEPTH];
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, PROFILE_MAX_STACK_DEPTH * sizeof(__u64));
-	__uint(max_entries, 10240);
-} stack_ids SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 20480);
+	__type(key, __u64);
+	__type(value, struct profile_stack);
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct profile_stack);
+} scratch SEC(".maps");
+
+const volatile __u32 stack_bytes = STACK_MAX_DEPTH * sizeof(__u64);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -62,17 +75,25 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } new_pids SEC(".maps");
 
-static __always_inline void count_stackid_error(long err, bool user)
+static __always_inline __u64 sample_stack(struct bpf_perf_event_data *ctx, __u64 flags,
+					  __u32 missing_counter)
 {
-	__u32 counter;
-
-	if (err == -EFAULT)
-		counter = user ? PROFILE_USER_STACK_MISSING : PROFILE_KERNEL_STACK_MISSING;
-	else if (err == -EEXIST)
-		counter = user ? PROFILE_USER_STACK_COLLISION : PROFILE_KERNEL_STACK_COLLISION;
-	else
-		counter = PROFILE_STACK_MAP_FULL;
-	STACK_COUNTER_ADD(counters, counter, 1);
+	__u32 zero = 0;
+	struct profile_stack *buf = bpf_map_lookup_elem(&scratch, &zero);
+	if (!buf)
+		return 0;
+	__u32 size = stack_bytes;
+	if (size > sizeof(buf->ips))
+		size = sizeof(buf->ips);
+	long bytes = bpf_get_stack(ctx, buf->ips, size, flags);
+	if (bytes <= 0) {
+		STACK_COUNTER_ADD(counters, missing_counter, 1);
+		return 0;
+	}
+	__u64 hash = stack_store(&stacks, buf->ips, bytes);
+	if (!hash)
+		STACK_COUNTER_ADD(counters, PROFILE_STACK_MAP_FULL, 1);
+	return hash;
 }
 
 static __always_inline void announce_process(__u32 tgid, __u32 tid)
@@ -113,28 +134,24 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	bool kthread = task_is_kthread(task);
-	bool in_user_mode = (ctx->regs.cs & 3) != 0;
+	/* full-width load: the verifier refuses narrower reads of the context regs */
+	__u64 cs = *(volatile __u64 *)&ctx->regs.cs;
+	bool in_user_mode = (cs & 3) != 0;
 	struct profile_key key = {};
 
 	key.tgid = tgid;
 	key.tid = tid;
-	key.user_stack_id = -1;
-	key.kernel_stack_id = -1;
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
 	if (!kthread && tid != 0)
 		announce_process(tgid, tid);
 
 	if (capture_user && !kthread && tid != 0) {
-		key.user_stack_id = bpf_get_stackid(ctx, &stack_ids, BPF_F_USER_STACK);
-		if (key.user_stack_id < 0)
-			count_stackid_error(key.user_stack_id, true);
+		key.user_stack_wanted = 1;
+		key.user_stack = sample_stack(ctx, BPF_F_USER_STACK, PROFILE_USER_STACK_MISSING);
 	}
 	/* A sample taken in user mode has no kernel stack: that is not a loss. */
-	if (capture_kernel && !in_user_mode) {
-		key.kernel_stack_id = bpf_get_stackid(ctx, &stack_ids, 0);
-		if (key.kernel_stack_id < 0)
-			count_stackid_error(key.kernel_stack_id, false);
-	}
+	if (capture_kernel && !in_user_mode)
+		key.kernel_stack = sample_stack(ctx, 0, PROFILE_KERNEL_STACK_MISSING);
 
 	__u64 *count = bpf_map_lookup_elem(&samples, &key);
 	if (!count) {

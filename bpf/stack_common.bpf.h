@@ -69,3 +69,31 @@ static __always_inline __u64 stack_hash_step(__u64 h, __u64 ip)
 	h ^= h >> 29;
 	return h;
 }
+
+#define STACK_MAX_DEPTH 127
+
+/* Stores `bytes` of frames (leaf first) from ips under a hash of them in a
+ * HASH map of u64 -> __u64[STACK_MAX_DEPTH]; returns the hash, or 0 when the
+ * map is full. A hash map never refuses a stack because another one landed in
+ * the same bucket, as a STACK_TRACE map does (EEXIST). Frames past `bytes`
+ * are zeroed so equal stacks compare equal under any depth limit. */
+static __always_inline __u64 stack_store(void *stacks_map, __u64 *ips, long bytes)
+{
+	__u32 frames = bytes / sizeof(__u64);
+	__u64 hash = 0xcbf29ce484222325ULL;
+
+	for (__u32 i = 0; i < STACK_MAX_DEPTH; i++) {
+		if (i >= frames) {
+			ips[i] = 0;
+			continue;
+		}
+		hash = stack_hash_step(hash, ips[i]);
+	}
+	hash = stack_hash_step(hash, frames);
+	if (!hash)
+		hash = 1;
+	long err = bpf_map_update_elem(stacks_map, &hash, ips, BPF_NOEXIST);
+	if (err && err != -EEXIST)
+		return 0;
+	return hash;
+}

@@ -71,7 +71,7 @@ OffcpuSkeleton load(const OffcpuOptions& o, bool btf) {
     ro->capture_kernel = !o.user_only;
     ro->capture_at_switch_out = !btf || o.capture == "switch-out";
     ro->reuse_stacks = btf && !o.no_reuse && o.capture == "switch-in";
-    ro->kernel_stack_bytes = o.max_depth * sizeof(uint64_t);
+    ro->max_stack_bytes = o.max_depth * sizeof(uint64_t);
     ro->this_tgid = static_cast<uint32_t>(getpid());
     bpf_program__set_autoload(btf ? skel->progs.offcpu_switch_raw : skel->progs.offcpu_switch_btf,
                               false);
