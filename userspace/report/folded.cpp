@@ -84,14 +84,56 @@ std::string to_folded(const StackProfile& profile, const FoldedWriteOptions& opt
     return out;
 }
 
+namespace {
+
+uint64_t hash_name(std::string_view name) {
+    const char* p = name.data();
+    size_t n = name.size();
+    uint64_t hash = 0x9e3779b97f4a7c15ULL ^ n;
+    while (n >= 8) {
+        uint64_t word;
+        std::memcpy(&word, p, 8);
+        hash = (hash ^ word) * 0xff51afd7ed558ccdULL;
+        hash ^= hash >> 32;
+        p += 8;
+        n -= 8;
+    }
+    uint64_t tail = 0;
+    std::memcpy(&tail, p, n);
+    hash = (hash ^ tail) * 0xc4ceb9fe1a85ec53ULL;
+    return hash ^ (hash >> 29);
+}
+
+}  // namespace
+
+void FoldedStacks::grow() {
+    size_t capacity = slots_.empty() ? 4096 : slots_.size() * 2;
+    slots_.assign(capacity, 0);
+    size_t mask = capacity - 1;
+    for (uint32_t id = 0; id < names.size(); id++) {
+        size_t slot = name_hashes_[id] & mask;
+        while (slots_[slot] != 0) slot = (slot + 1) & mask;
+        slots_[slot] = id + 1;
+    }
+}
+
 uint32_t FoldedStacks::intern(std::string_view name) {
-    auto found = name_ids_.find(name);
-    if (found != name_ids_.end())
-        return found->second;
+    if ((names.size() + 1) * 2 > slots_.size())
+        grow();
+    uint64_t hash = hash_name(name);
+    size_t mask = slots_.size() - 1;
+    size_t slot = hash & mask;
+    while (uint32_t entry = slots_[slot]) {
+        uint32_t id = entry - 1;
+        if (name_hashes_[id] == hash && names[id] == name)
+            return id;
+        slot = (slot + 1) & mask;
+    }
     const std::string& stored = name_storage_.emplace_back(name);
     auto id = static_cast<uint32_t>(names.size());
     names.push_back(stored);
-    name_ids_.emplace(std::string_view(stored), id);
+    name_hashes_.push_back(hash);
+    slots_[slot] = id + 1;
     return id;
 }
 
@@ -105,6 +147,32 @@ double FoldedStacks::total2() const {
     double sum = 0;
     for (const Stack& stack : stacks) sum += stack.count2;
     return sum;
+}
+
+FoldedStacks folded_stacks_from_profile(const StackProfile& profile,
+                                        const FoldedWriteOptions& options) {
+    FoldedStacks stacks;
+    std::string name;
+    for (const StackSample& sample : profile.samples) {
+        FoldedStacks::Stack stack;
+        stack.first = static_cast<uint32_t>(stacks.frames.size());
+        if (options.include_comm && !sample.comm.empty()) {
+            name.clear();
+            append_clean_name(name, sample.comm);
+            stacks.frames.push_back(stacks.intern(name));
+        }
+        for (const StackFrame& frame : sample.frames) {
+            stacks.frames.push_back(
+                stacks.intern(folded_frame_name(frame, options.annotate_frames)));
+        }
+        stack.depth = static_cast<uint32_t>(stacks.frames.size() - stack.first);
+        if (stack.depth == 0)
+            continue;
+        stack.count = sample.value;
+        stacks.stacks.push_back(stack);
+        stacks.lines++;
+    }
+    return stacks;
 }
 
 namespace {

@@ -8,7 +8,6 @@
 #include <deque>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "report/stack_profile.h"
@@ -58,9 +57,18 @@ struct FoldedStacks {
     double total2() const;  // sum of count2
 
   private:
+    // Open addressing (interning is the hot loop of parsing): slot = id + 1,
+    // 0 = empty; capacity a power of two, at most half full.
+    void grow();
     std::deque<std::string> name_storage_;
-    std::unordered_map<std::string_view, uint32_t> name_ids_;
+    std::vector<uint64_t> name_hashes_;
+    std::vector<uint32_t> slots_;
 };
+
+// The profile's samples as parsed stacks (what parsing to_folded() output
+// would give, without the text round trip), for rendering a flame graph.
+FoldedStacks folded_stacks_from_profile(const StackProfile& profile,
+                                        const FoldedWriteOptions& options);
 
 enum class FoldedColumn { kOnly, kBefore, kAfter };
 

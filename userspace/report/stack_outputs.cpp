@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "core/error.h"
+#include "report/flamegraph.h"
 #include "report/folded.h"
+#include "report/pprof.h"
 
 namespace bpfscope::report {
 
@@ -80,6 +82,20 @@ void write_file_atomically(const std::string& path, std::string_view content) {
     }
 }
 
+std::string default_count_name(const StackProfile& profile) {
+    if (profile.unit.empty() || profile.unit == "count")
+        return "samples";
+    if (profile.unit == "nanoseconds")
+        return "ns";
+    if (profile.unit == "microseconds")
+        return "us";
+    if (profile.unit == "milliseconds")
+        return "ms";
+    if (profile.unit == "seconds")
+        return "s";
+    return profile.unit;
+}
+
 void write_stack_outputs(const StackProfile& profile, const StackOutputOptions& options) {
     if (!options.folded_path.empty()) {
         FoldedWriteOptions folded_options;
@@ -87,10 +103,26 @@ void write_stack_outputs(const StackProfile& profile, const StackOutputOptions& 
         write_file_atomically(options.folded_path, to_folded(profile, folded_options));
     }
     if (!options.svg_path.empty()) {
-        throw UserError("--svg is not implemented yet");
+        FoldedWriteOptions folded_options;
+        folded_options.annotate_frames = options.annotate_frames;
+        FoldedStacks stacks = folded_stacks_from_profile(profile, folded_options);
+        if (stacks.stacks.empty()) {
+            throw UserError("no stacks were recorded; not writing an empty flame graph to " +
+                            options.svg_path);
+        }
+        FlameGraphOptions graph;
+        graph.title = options.title;
+        graph.subtitle = options.subtitle;
+        graph.count_name =
+            options.count_name.empty() ? default_count_name(profile) : options.count_name;
+        graph.colors = options.colors.empty() ? (profile.sample_type == "offcpu" ? "io" : "hot")
+                                              : options.colors;
+        graph.hash = true;  // the same function keeps its colour across runs
+        FlameLayout layout = layout_flame_graph(stacks, graph);
+        write_file_atomically(options.svg_path, render_flame_graph_svg(stacks, layout, graph));
     }
     if (!options.pprof_path.empty()) {
-        throw UserError("--pprof is not implemented yet");
+        write_file_atomically(options.pprof_path, encode_pprof(profile));
     }
 }
 

@@ -32,6 +32,9 @@ void add_stack_output_options(CLI::App& app, StackOutputOptions& options);
 // name and renamed, so a failure leaves no half-written file. Throws UserError.
 void write_stack_outputs(const StackProfile& profile, const StackOutputOptions& options);
 
+// Flame graph count name for a profile's unit: "samples", "us", "ns", ...
+std::string default_count_name(const StackProfile& profile);
+
 // Writes a whole output file or nothing: the content goes to a temporary file
 // in the same directory, renamed over `path` once complete. "-" is stdout.
 // Throws UserError ("cannot write PATH: reason").
