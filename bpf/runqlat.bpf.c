@@ -8,6 +8,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "bits.bpf.h"
 #include "runqlat.h"
 #include "stack_common.bpf.h"
 
@@ -118,7 +119,8 @@ static __always_inline void run(struct task_struct *next, bool btf)
 	__u64 now = bpf_ktime_get_ns();
 	if (now < start)
 		return;
-	__u64 value = (now - start) / unit_ns;
+	__u64 delta_ns = now - start;
+	__u64 value = delta_ns / unit_ns;
 
 	__u32 id = 0;
 	if (per_thread)
@@ -137,13 +139,16 @@ static __always_inline void run(struct task_struct *next, bool btf)
 		if (per_thread || per_process)
 			BPF_CORE_READ_STR_INTO(&hist->comm, next, comm);
 	}
-	__u32 slot = stack_log2_slot(value);
+	__u32 slot = log2_slot(value);
 	if (slot < RUNQLAT_SLOTS)
 		__sync_fetch_and_add(&hist->slots[slot], 1);
+	slot = fine_slot(delta_ns);
+	if (slot < RUNQLAT_FINE_SLOTS)
+		__sync_fetch_and_add(&hist->fine_ns[slot], 1);
 	__sync_fetch_and_add(&hist->count, 1);
 	__sync_fetch_and_add(&hist->sum, value);
-	if (value > hist->max)
-		hist->max = value; /* racy between CPUs; a lost update only lowers max */
+	if (delta_ns > hist->max_ns)
+		hist->max_ns = delta_ns; /* racy between CPUs; a lost update only lowers max */
 }
 
 SEC("tp_btf/sched_wakeup")

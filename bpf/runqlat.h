@@ -6,6 +6,7 @@
 #endif
 
 #define RUNQLAT_SLOTS 65
+#define RUNQLAT_FINE_SLOTS 256
 #define RUNQLAT_COMM_LEN 16
 
 /* One histogram: of everything, of one process (-P) or of one thread (-L).
@@ -13,9 +14,10 @@
  * with -m); slot rule as report::log2_slot(). */
 struct runqlat_hist {
 	__u64 slots[RUNQLAT_SLOTS];
+	__u64 fine_ns[RUNQLAT_FINE_SLOTS]; /* quarter-octave slots in ns, for percentiles */
 	__u64 count;
 	__u64 sum;
-	__u64 max;
+	__u64 max_ns;
 	char comm[RUNQLAT_COMM_LEN];
 };
 

@@ -17,21 +17,6 @@
 #define PF_KTHREAD 0x00200000
 #endif
 
-/* Log2 slot of a value: slot 0 holds 0, slot i >= 1 holds [2^(i-1), 2^i). The
- * same rule as report::log2_slot() in user space. */
-static __always_inline __u32 stack_log2_slot(__u64 v)
-{
-	__u32 slot = 0;
-
-	if (v >= (1ULL << 32)) { v >>= 32; slot += 32; }
-	if (v >= (1ULL << 16)) { v >>= 16; slot += 16; }
-	if (v >= (1ULL << 8)) { v >>= 8; slot += 8; }
-	if (v >= (1ULL << 4)) { v >>= 4; slot += 4; }
-	if (v >= (1ULL << 2)) { v >>= 2; slot += 2; }
-	if (v >= (1ULL << 1)) { v >>= 1; slot += 1; }
-	return v ? slot + 1 : slot;
-}
-
 /* Kernel 5.14 renamed task_struct::state to __state. */
 struct task_struct___pre_5_14 {
 	long state;

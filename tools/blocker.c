@@ -9,7 +9,8 @@
 
 #include "stackwork.h"
 
-static uint64_t now_ns(void) {
+// Not inlined: the leaf address right after the inline syscall must belong to inner.
+__attribute__((noinline)) static uint64_t now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;

@@ -30,8 +30,14 @@ bool is_tracing_frame(const std::string& name) {
 
 #ifdef BPFSCOPE_HAVE_SYMBOLIZER
 struct StackSymbols::Impl {
-    explicit Impl(const StackSymbolOptions& options)
-        : symbolizer(symbols::Symbolizer::Options{options.source_lines, options.kernel_offsets}) {}
+    explicit Impl(const StackSymbolOptions& options) : symbolizer(make_options(options)) {}
+    static symbols::Symbolizer::Options make_options(const StackSymbolOptions& options) {
+        symbols::Symbolizer::Options result;
+        result.source_lines = options.source_lines;
+        result.kernel_offsets = options.kernel_offsets;
+        result.trim_tool_frames = true;
+        return result;
+    }
     symbols::Symbolizer symbolizer;
 };
 
@@ -56,7 +62,12 @@ std::vector<report::StackFrame> StackSymbols::user_frames(uint32_t pid,
 }
 
 std::vector<std::pair<std::string, uint64_t>> StackSymbols::stats() const {
-    return impl_->symbolizer.stats_fields();
+    auto stats = impl_->symbolizer.stats();
+    return {{"frames", stats.frames},
+            {"unknown_frames", stats.unknown_frames},
+            {"processes_observed", stats.processes_observed},
+            {"processes_gone_unobserved", stats.processes_gone_unobserved},
+            {"trimmed_tool_frames", stats.trimmed_frames}};
 }
 #else
 // Minimal stand-in until symbols::Symbolizer is available: kernel names from
