@@ -1,11 +1,13 @@
 // Known off-CPU stack: main -> outer -> inner -> nanosleep(2), repeated (the
 // syscall is issued inline in inner, see stackwork.h).
-// usage: blocker [iterations=20] [sleep_ms=50]
+// usage: blocker [iterations=20] [sleep_ms=50] [start_delay_ms=0]
+// (the start delay lets a test attach a tracer with -p PID first)
 // Prints "slept_us=N" (the sleep it measured itself) so tests can compare.
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "stackwork.h"
 
@@ -32,6 +34,9 @@ __attribute__((noinline)) uint64_t outer(long sleep_ms) {
 int main(int argc, char** argv) {
     long iterations = argc > 1 ? atol(argv[1]) : 20;
     long sleep_ms = argc > 2 ? atol(argv[2]) : 50;
+    long start_delay_ms = argc > 3 ? atol(argv[3]) : 0;
+    if (start_delay_ms > 0)
+        usleep((useconds_t)start_delay_ms * 1000);
     uint64_t slept = 0;
     for (long i = 0; i < iterations; i++) slept += outer(sleep_ms);
     printf("slept_us=%llu\n", (unsigned long long)(slept / 1000));

@@ -1,7 +1,8 @@
 // C++ workload: a demangled method name and an inlined frame on a known
 // off-CPU stack: main -> stackwork::Worker::run -> (inlined) pause_briefly -> nanosleep.
-// usage: cppstack [iterations=10] [sleep_ms=50]
+// usage: cppstack [iterations=10] [sleep_ms=50] [start_delay_ms=0]
 #include <time.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -34,6 +35,8 @@ void Worker::run(long iterations) {
 }  // namespace stackwork
 
 int main(int argc, char** argv) {
+    if (argc > 3)
+        usleep(useconds_t(std::atol(argv[3])) * 1000);
     stackwork::Worker worker(argc > 2 ? std::atol(argv[2]) : 50);
     worker.run(argc > 1 ? std::atol(argv[1]) : 10);
     return 0;

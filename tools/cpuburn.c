@@ -1,9 +1,10 @@
 // Burns CPU in two named functions in a known ratio.
-// usage: cpuburn [seconds=3] [percent_in_burn_heavy=75]
+// usage: cpuburn [seconds=3] [percent_in_burn_heavy=75] [start_delay_ms=0]
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 static volatile uint64_t sink;
 
@@ -38,6 +39,8 @@ int main(int argc, char** argv) {
     double seconds = argc > 1 ? atof(argv[1]) : 3;
     long heavy = argc > 2 ? atol(argv[2]) : 75;
     long light = 100 - heavy;
+    if (argc > 3)
+        usleep((useconds_t)atol(argv[3]) * 1000);
     double end = now_s() + seconds;
     long rounds = 0;
     while (now_s() < end) {

@@ -1,6 +1,6 @@
 // Blocks once in known functions, then exits at once: its user frames must be
 // symbolized from what was pinned while it lived.
-// usage: exiter [sleep_ms=300]
+// usage: exiter [sleep_ms=300] [start_delay_ms=0]
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +18,8 @@ __attribute__((noinline)) void exiter_outer(long sleep_ms) {
 }
 
 int main(int argc, char** argv) {
+    if (argc > 2)
+        usleep((useconds_t)atol(argv[2]) * 1000);
     exiter_outer(argc > 1 ? atol(argv[1]) : 300);
     _exit(0);
 }

@@ -1,7 +1,7 @@
 // Two processes ping-pong a byte over a pair of pipes. The parent waits in
 // main -> pipe_reader_loop -> wait_for_byte -> read. Lots of wakeups for
 // runqlat; a known pipe-wait stack for offcputime.
-// usage: pipewait [round_trips=20000] [writer_delay_us=0]
+// usage: pipewait [round_trips=20000] [writer_delay_us=0] [start_delay_ms=0]
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -40,6 +40,8 @@ __attribute__((noinline)) void pipe_echo_loop(int in, int out, long delay_us) {
 int main(int argc, char** argv) {
     long rounds = argc > 1 ? atol(argv[1]) : 20000;
     long delay_us = argc > 2 ? atol(argv[2]) : 0;
+    if (argc > 3)
+        usleep((useconds_t)atol(argv[3]) * 1000);
     int to_child[2], to_parent[2];
     if (pipe(to_child) || pipe(to_parent))
         return 1;
