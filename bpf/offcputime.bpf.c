@@ -376,4 +376,12 @@ int BPF_PROG(offcpu_switch_raw, bool preempt, struct task_struct *prev, struct t
 	return 0;
 }
 
+/* Does nothing: the benchmark's reference for the cost of merely running a
+ * tp_btf program at every context switch (--attach-empty-program). */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(offcpu_switch_empty)
+{
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "GPL";

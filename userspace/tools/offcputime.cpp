@@ -35,7 +35,7 @@ struct OffcpuOptions {
     bool folded = false;
     uint32_t storage_size = 10240, max_depth = OFFCPU_MAX_STACK_DEPTH;
     std::string capture = "switch-in";
-    bool no_reuse = false, force_raw_tp = false;
+    bool no_reuse = false, force_raw_tp = false, empty_program = false;
     report::StackOutputOptions files;
 };
 
@@ -75,6 +75,7 @@ OffcpuSkeleton load(const OffcpuOptions& o, bool btf) {
     ro->this_tgid = static_cast<uint32_t>(getpid());
     bpf_program__set_autoload(btf ? skel->progs.offcpu_switch_raw : skel->progs.offcpu_switch_btf,
                               false);
+    bpf_program__set_autoload(skel->progs.offcpu_switch_empty, o.empty_program);
     bpf_map__set_max_entries(skel->maps.stacks, 2 * o.storage_size);  // user and kernel stacks
     bpf_map__set_max_entries(skel->maps.blocks, o.storage_size);
     if (btf)
@@ -147,6 +148,9 @@ int offcputime_main(int argc, char** argv) {
     app.add_flag("--no-stack-reuse", o.no_reuse,
                  "Walk every stack even when the task's registers say it is unchanged");
     app.add_flag("--raw-tp", o.force_raw_tp, "Use the raw_tp fallback even where tp_btf works");
+    app.add_flag("--attach-empty-program", o.empty_program,
+                 "Benchmark reference: attach only an empty sched_switch program (tools/bench/stacks.sh)")
+        ->group("");
     report::add_stack_output_options(app, o.files);
     try {
         app.parse(argc, argv);
@@ -165,8 +169,11 @@ int offcputime_main(int argc, char** argv) {
 
     bool btf = !o.force_raw_tp && probe_capability(ProgramKind::kTpBtf).ok();
     OffcpuSkeleton skel = load(o, btf);
-    BpfLink link(
-        bpf_program__attach(btf ? skel->progs.offcpu_switch_btf : skel->progs.offcpu_switch_raw));
+    // --attach-empty-program measures nothing but the cost of running a program.
+    bpf_program* program = o.empty_program ? skel->progs.offcpu_switch_empty
+                           : btf           ? skel->progs.offcpu_switch_btf
+                                           : skel->progs.offcpu_switch_raw;
+    BpfLink link(bpf_program__attach(program));
     if (!link)
         throw UserError(errno_message("cannot attach to sched_switch", errno));
 
