@@ -36,20 +36,43 @@ const volatile bool capture_at_switch_out = false;
 const volatile bool reuse_stacks = true;    /* fingerprint caches of the default design */
 const volatile __u32 max_stack_bytes = OFFCPU_MAX_STACK_DEPTH * sizeof(__u64);
 const volatile __u32 this_tgid = 0;         /* the tool itself, never measured */
+/* kernel text bounds (_stext, _etext) for the kernel stack fingerprint; 0: no reuse */
+const volatile __u64 kernel_text_start = 0;
+const volatile __u64 kernel_text_end = 0;
+
+/* Words of a blocked task's kernel stack, from its saved stack pointer up,
+ * whose text addresses make up the kernel stack fingerprint. */
+#define OFFCPU_FINGERPRINT_WORDS 24
+
+/* A task often blocks at a few sites in turn (a pipe reader's read(), then
+ * its write() being preempted on the way out), so each cache has a few ways. */
+#define OFFCPU_CACHE_WAYS 4
+
+/* user registers and innermost frame record of a walk, and its result */
+struct user_cache_entry {
+	__u64 ip, sp, bp, frame_ret;
+	__u64 stack;
+};
+
+/* kernel text addresses near the stack pointer, syscall and user call site
+ * of a walk, and its result */
+struct kernel_cache_entry {
+	__u64 text_hash, syscall, user_ip;
+	__u64 stack;
+};
 
 /* What a task carries between its switch-out and its switch-in. */
 struct offcpu_task {
 	__u64 start_ns;             /* 0: not blocked (or not selected) */
 	__u64 user_stack;           /* stacks key of the user stack, 0: none */
 	__u64 kernel_stack;         /* switch-out capture only */
-	/* user registers and innermost frame record of the walk that gave user_stack */
-	__u64 user_ip, user_sp, user_bp, user_frame_ret;
-	/* kernel fingerprint of the walk that gave cached_kernel_stack */
-	__u64 kernel_sp, kernel_syscall, kernel_user_ip;
-	__u64 cached_kernel_stack;
+	struct user_cache_entry user_cache[OFFCPU_CACHE_WAYS];
+	struct kernel_cache_entry kernel_cache[OFFCPU_CACHE_WAYS];
+	__u8 user_next_way;
+	__u8 kernel_next_way;
 	__u8 user_stack_wanted;
 	__u8 announced;
-	__u8 pad[6];
+	__u8 pad[4];
 };
 
 struct {
@@ -95,6 +118,17 @@ struct {
 	__type(key, __u32);
 	__type(value, struct offcpu_stack);
 } scratch SEC(".maps");
+
+struct stack_window {
+	__u64 words[OFFCPU_FINGERPRINT_WORDS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_window);
+} window_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -205,27 +239,42 @@ static __always_inline void record_user_stack(void *ctx, struct task_struct *pre
 					      struct offcpu_task *ts, bool btf)
 {
 	ts->user_stack_wanted = 1;
-	if (btf && reuse_stacks) {
-		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(prev);
-		__u64 ip = BPF_CORE_READ(regs, ip);
-		__u64 sp = BPF_CORE_READ(regs, sp);
-		__u64 bp = BPF_CORE_READ(regs, bp);
-		__u64 frame[2] = {};
+	if (!(btf && reuse_stacks)) {
+		STACK_COUNTER_ADD(counters, OFFCPU_USER_STACK_WALKS, 1);
+		ts->user_stack = current_stack(ctx, BPF_F_USER_STACK, OFFCPU_USER_STACK_MISSING,
+					       OFFCPU_USER_STACK_MAP_FULL);
+		return;
+	}
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(prev);
+	__u64 ip = BPF_CORE_READ(regs, ip);
+	__u64 sp = BPF_CORE_READ(regs, sp);
+	__u64 bp = BPF_CORE_READ(regs, bp);
+	__u64 frame[2] = {};
 
-		bpf_probe_read_user(frame, sizeof(frame), (void *)bp);
-		if (ts->user_stack && ts->user_ip == ip && ts->user_sp == sp &&
-		    ts->user_bp == bp && ts->user_frame_ret == frame[1]) {
+	bpf_probe_read_user(frame, sizeof(frame), (void *)bp);
+#pragma unroll
+	for (int i = 0; i < OFFCPU_CACHE_WAYS; i++) {
+		struct user_cache_entry *e = &ts->user_cache[i];
+		if (e->stack && e->ip == ip && e->sp == sp && e->bp == bp && e->frame_ret == frame[1]) {
 			STACK_COUNTER_ADD(counters, OFFCPU_USER_STACK_CACHE_HITS, 1);
+			ts->user_stack = e->stack;
 			return;
 		}
-		ts->user_ip = ip;
-		ts->user_sp = sp;
-		ts->user_bp = bp;
-		ts->user_frame_ret = frame[1];
 	}
 	STACK_COUNTER_ADD(counters, OFFCPU_USER_STACK_WALKS, 1);
-	ts->user_stack = current_stack(ctx, BPF_F_USER_STACK, OFFCPU_USER_STACK_MISSING,
-				       OFFCPU_USER_STACK_MAP_FULL);
+	__u64 stack = current_stack(ctx, BPF_F_USER_STACK, OFFCPU_USER_STACK_MISSING,
+				    OFFCPU_USER_STACK_MAP_FULL);
+	ts->user_stack = stack;
+	if (!stack)
+		return;
+	__u32 way = ts->user_next_way & (OFFCPU_CACHE_WAYS - 1);
+	ts->user_next_way = way + 1;
+	struct user_cache_entry *e = &ts->user_cache[way];
+	e->ip = ip;
+	e->sp = sp;
+	e->bp = bp;
+	e->frame_ret = frame[1];
+	e->stack = stack;
 }
 
 static __always_inline void announce_process(struct offcpu_task *ts, __u32 tgid, __u32 tid)
@@ -280,21 +329,48 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, bool
 	ts->start_ns = now;
 }
 
-/* The kernel stack of the blocked task `next`, reused while it blocks again at
- * the same kernel stack depth, in the same syscall, from the same user call site. */
+/* Hash of the kernel text addresses (return addresses, mostly) in the top
+ * words of a blocked task's kernel stack, in order. Positions are not hashed:
+ * the syscall entry's random stack offset moves them, the chain does not. */
+static __always_inline __u64 kernel_text_fingerprint(struct task_struct *task)
+{
+	__u32 zero = 0;
+	struct stack_window *window = bpf_map_lookup_elem(&window_scratch, &zero);
+	if (!window)
+		return 0;
+	__u64 sp = BPF_CORE_READ(task, thread.sp);
+	if (bpf_probe_read_kernel(window->words, sizeof(window->words), (void *)sp))
+		return 0;
+	__u64 hash = 0xcbf29ce484222325ULL;
+	for (int i = 0; i < OFFCPU_FINGERPRINT_WORDS; i++) {
+		__u64 w = window->words[i];
+		if (w >= kernel_text_start && w < kernel_text_end)
+			hash = stack_hash_step(hash, w);
+	}
+	return hash ? hash : 1;
+}
+
+/* The kernel stack of the blocked task `next`, reused while it blocks again
+ * with the same kernel text addresses near its stack pointer, in the same
+ * syscall, from the same user call site. */
 static __always_inline __u64 kernel_stack_of(struct task_struct *next, struct offcpu_task *ts)
 {
-	__u64 sp = 0, syscall = 0, user_ip = 0;
+	__u64 text_hash = 0, syscall = 0, user_ip = 0;
+	bool reuse = reuse_stacks && kernel_text_start != 0;
 
-	if (reuse_stacks) {
+	if (reuse) {
 		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(next);
-		sp = BPF_CORE_READ(next, thread.sp);
+		text_hash = kernel_text_fingerprint(next);
 		syscall = BPF_CORE_READ(regs, orig_ax);
 		user_ip = BPF_CORE_READ(regs, ip);
-		if (ts->cached_kernel_stack && ts->kernel_sp == sp && ts->kernel_syscall == syscall &&
-		    ts->kernel_user_ip == user_ip) {
-			STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_CACHE_HITS, 1);
-			return ts->cached_kernel_stack;
+#pragma unroll
+		for (int i = 0; i < OFFCPU_CACHE_WAYS; i++) {
+			struct kernel_cache_entry *e = &ts->kernel_cache[i];
+			if (e->stack && e->text_hash == text_hash && e->syscall == syscall &&
+			    e->user_ip == user_ip) {
+				STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_CACHE_HITS, 1);
+				return e->stack;
+			}
 		}
 	}
 
@@ -309,11 +385,14 @@ static __always_inline __u64 kernel_stack_of(struct task_struct *next, struct of
 		return 0;
 	}
 	__u64 hash = store_stack(buf, bytes, OFFCPU_KERNEL_STACK_MAP_FULL);
-	if (reuse_stacks && hash) {
-		ts->kernel_sp = sp;
-		ts->kernel_syscall = syscall;
-		ts->kernel_user_ip = user_ip;
-		ts->cached_kernel_stack = hash;
+	if (reuse && hash) {
+		__u32 way = ts->kernel_next_way & (OFFCPU_CACHE_WAYS - 1);
+		ts->kernel_next_way = way + 1;
+		struct kernel_cache_entry *e = &ts->kernel_cache[way];
+		e->text_hash = text_hash;
+		e->syscall = syscall;
+		e->user_ip = user_ip;
+		e->stack = hash;
 	}
 	return hash;
 }

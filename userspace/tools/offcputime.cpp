@@ -18,6 +18,7 @@
 #include "core/tool_registry.h"
 #include "offcputime.h"
 #include "offcputime.skel.h"
+#include "symbols/kallsyms.h"
 
 namespace bpfscope {
 namespace {
@@ -73,6 +74,9 @@ OffcpuSkeleton load(const OffcpuOptions& o, bool btf) {
     ro->reuse_stacks = btf && !o.no_reuse && o.capture == "switch-in";
     ro->max_stack_bytes = o.max_depth * sizeof(uint64_t);
     ro->this_tgid = static_cast<uint32_t>(getpid());
+    const auto& kallsyms = symbols::Kallsyms::system();
+    ro->kernel_text_start = kallsyms.address("_stext").value_or(0);
+    ro->kernel_text_end = kallsyms.address("_etext").value_or(0);
     bpf_program__set_autoload(btf ? skel->progs.offcpu_switch_raw : skel->progs.offcpu_switch_btf,
                               false);
     bpf_program__set_autoload(skel->progs.offcpu_switch_empty, o.empty_program);
@@ -148,8 +152,9 @@ int offcputime_main(int argc, char** argv) {
     app.add_flag("--no-stack-reuse", o.no_reuse,
                  "Walk every stack even when the task's registers say it is unchanged");
     app.add_flag("--raw-tp", o.force_raw_tp, "Use the raw_tp fallback even where tp_btf works");
-    app.add_flag("--attach-empty-program", o.empty_program,
-                 "Benchmark reference: attach only an empty sched_switch program (tools/bench/stacks.sh)")
+    app.add_flag(
+           "--attach-empty-program", o.empty_program,
+           "Benchmark reference: attach only an empty sched_switch program (tools/bench/stacks.sh)")
         ->group("");
     report::add_stack_output_options(app, o.files);
     try {
