@@ -2,46 +2,72 @@
  * A uprobe target with an exact expected latency, for tests and benchmarks.
  * usage: sleeper [CALLS=50] [SLEEP_US=2000] [START_DELAY_MS=0]
  * busy_call() is an almost empty function for per-event overhead benchmarks:
- * sleeper --busy CALLS calls it CALLS times. */
+ * sleeper --busy CALLS calls it CALLS times; sleeper --syscalls N makes N
+ * getppid syscalls. Both print the loop's time as "loop_ns: X". */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
-__attribute__((noinline)) void sleep_known_time(long microseconds) {
-    struct timespec ts = {microseconds / 1000000, (microseconds % 1000000) * 1000};
+static long long now_ns(void)
+{
+	struct timespec ts;
 
-    while (nanosleep(&ts, &ts) != 0)
-        ;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-__attribute__((noinline)) int busy_call(int value) {
-    __asm__ volatile("" : "+r"(value));
-    return value + 1;
+__attribute__((noinline)) void sleep_known_time(long microseconds)
+{
+	struct timespec ts = { microseconds / 1000000, (microseconds % 1000000) * 1000 };
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
 }
 
-int main(int argc, char** argv) {
-    if (argc >= 3 && strcmp(argv[1], "--busy") == 0) {
-        long calls = atol(argv[2]);
-        int value = 0;
+__attribute__((noinline)) int busy_call(int value)
+{
+	__asm__ volatile("" : "+r"(value));
+	return value + 1;
+}
 
-        for (long i = 0; i < calls; i++) value = busy_call(value);
-        printf("busy calls: %ld (%d)\n", calls, value);
-        return 0;
-    }
-    long calls = argc > 1 ? atol(argv[1]) : 50;
-    long sleep_us = argc > 2 ? atol(argv[2]) : 2000;
-    long start_delay_ms = argc > 3 ? atol(argv[3]) : 0;
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && strcmp(argv[1], "--busy") == 0) {
+		long calls = atol(argv[2]);
+		int value = 0;
+		long long start = now_ns();
 
-    if (start_delay_ms > 0) {
-        /* Not through sleep_known_time: the delay must not count as a call. */
-        struct timespec delay = {start_delay_ms / 1000, (start_delay_ms % 1000) * 1000000};
+		for (long i = 0; i < calls; i++)
+			value = busy_call(value);
+		printf("busy calls: %ld (%d)\nloop_ns: %lld\n", calls, value, now_ns() - start);
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[1], "--syscalls") == 0) {
+		long calls = atol(argv[2]);
+		long long start = now_ns();
 
-        while (nanosleep(&delay, &delay) != 0)
-            ;
-    }
-    for (long i = 0; i < calls; i++) sleep_known_time(sleep_us);
-    printf("calls: %ld sleep_us: %ld\n", calls, sleep_us);
-    return 0;
+		for (long i = 0; i < calls; i++)
+			syscall(SYS_getppid);
+		printf("syscalls: %ld\nloop_ns: %lld\n", calls, now_ns() - start);
+		return 0;
+	}
+	long calls = argc > 1 ? atol(argv[1]) : 50;
+	long sleep_us = argc > 2 ? atol(argv[2]) : 2000;
+	long start_delay_ms = argc > 3 ? atol(argv[3]) : 0;
+
+	if (start_delay_ms > 0) {
+		/* Not through sleep_known_time: the delay must not count as a call. */
+		struct timespec delay = { start_delay_ms / 1000, (start_delay_ms % 1000) * 1000000 };
+
+		while (nanosleep(&delay, &delay) != 0)
+			;
+	}
+	for (long i = 0; i < calls; i++)
+		sleep_known_time(sleep_us);
+	printf("calls: %ld sleep_us: %ld\n", calls, sleep_us);
+	return 0;
 }
