@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Off-CPU time by stack.
+ *
+ * Default design (tp_btf): at switch-out only a timestamp goes into the task's
+ * local storage, plus the user stack (which can only be read in the task's own
+ * context), reused without a walk while the task blocks from the same user
+ * registers. At switch-in the block length is known; only blocks inside
+ * [min_ns, max_ns] pay for the kernel stack, read from the now-blocked `next`
+ * with bpf_get_task_stack() and also reused while the task blocks from the same
+ * kernel stack depth, syscall and user call site.
+ *
+ * Straightforward design (capture_at_switch_out, and the raw_tp fallback where
+ * BTF-typed task pointers are unavailable): both stacks at every switch-out,
+ * as libbpf-tools does. It is the reference the default
+ * design is checked against. */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "offcputime.h"
+#include "stack_common.bpf.h"
+
+#define BPF_F_NO_PREALLOC_FLAG 1
+
+const volatile bool filter_tgid = false;
+const volatile bool filter_tid = false;
+const volatile bool kernel_threads_only = false;
+const volatile bool user_threads_only = false;
+const volatile int state_filter = -1;       /* -1: any task state */
+const volatile __u64 min_block_ns = 1000;
+const volatile __u64 max_block_ns = ~0ULL;
+const volatile bool capture_user = true;
+const volatile bool capture_kernel = true;
+const volatile bool capture_at_switch_out = false;
+const volatile bool reuse_stacks = true;    /* fingerprint caches of the default design */
+const volatile __u32 max_stack_bytes = OFFCPU_MAX_STACK_DEPTH * sizeof(__u64);
+const volatile __u32 this_tgid = 0;         /* the tool itself, never measured */
+/* kernel text bounds (_stext, _etext) for the kernel stack fingerprint; 0: no reuse */
+const volatile __u64 kernel_text_start = 0;
+const volatile __u64 kernel_text_end = 0;
+
+/* Words of a blocked task's kernel stack, from its saved stack pointer up,
+ * whose text addresses make up the kernel stack fingerprint. */
+#define OFFCPU_FINGERPRINT_WORDS 24
+
+/* A task often blocks at a few sites in turn (a pipe reader's read(), then
+ * its write() being preempted on the way out), so each cache has a few ways. */
+#define OFFCPU_CACHE_WAYS 4
+
+/* user registers and innermost frame record of a walk, and its result */
+struct user_cache_entry {
+	__u64 ip, sp, bp, frame_ret;
+	__u64 stack;
+};
+
+/* kernel text addresses near the stack pointer, syscall and user call site
+ * of a walk, and its result */
+struct kernel_cache_entry {
+	__u64 text_hash, syscall, user_ip;
+	__u64 stack;
+};
+
+/* What a task carries between its switch-out and its switch-in. */
+struct offcpu_task {
+	__u64 start_ns;             /* 0: not blocked (or not selected) */
+	__u64 user_stack;           /* stacks key of the user stack, 0: none */
+	__u64 kernel_stack;         /* switch-out capture only */
+	struct user_cache_entry user_cache[OFFCPU_CACHE_WAYS];
+	struct kernel_cache_entry kernel_cache[OFFCPU_CACHE_WAYS];
+	__u8 user_next_way;
+	__u8 kernel_next_way;
+	__u8 user_stack_wanted;
+	__u8 announced;
+	__u8 pad[4];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC_FLAG);
+	__type(key, int);
+	__type(value, struct offcpu_task);
+} task_storage SEC(".maps");
+
+/* raw_tp fallback: per-thread state keyed by tid; the idle threads all have tid
+ * 0, so they are keyed by CPU instead (idle of CPU n only runs on CPU n). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct offcpu_task);
+} task_by_tid SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} tids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 20480);
+	__type(key, __u64);
+	__type(value, struct offcpu_stack);
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct offcpu_stack);
+} scratch SEC(".maps");
+
+struct stack_window {
+	__u64 words[OFFCPU_FINGERPRINT_WORDS];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_window);
+} window_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, struct offcpu_key);
+	__type(value, struct offcpu_value);
+} blocks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, OFFCPU_COUNTER_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} announced_tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} new_pids SEC(".maps");
+
+static __always_inline struct offcpu_task *task_slot(struct task_struct *task, __u32 tid, bool btf,
+						     bool create)
+{
+	if (btf)
+		return bpf_task_storage_get(&task_storage, task, 0,
+					    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+
+	__u64 key = tid ? tid : ((1ULL << 32) | bpf_get_smp_processor_id());
+	struct offcpu_task *slot = bpf_map_lookup_elem(&task_by_tid, &key);
+	if (slot || !create)
+		return slot;
+	struct offcpu_task zero = {};
+	bpf_map_update_elem(&task_by_tid, &key, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&task_by_tid, &key);
+}
+
+static __always_inline bool task_selected(struct task_struct *task, __u32 tgid, __u32 tid)
+{
+	if (tgid == this_tgid && tgid != 0)
+		return false;
+	if (filter_tgid && !bpf_map_lookup_elem(&tgids, &tgid))
+		return false;
+	if (filter_tid && !bpf_map_lookup_elem(&tids, &tid))
+		return false;
+	if (kernel_threads_only || user_threads_only) {
+		bool kthread = task_is_kthread(task);
+		if (kernel_threads_only && !kthread)
+			return false;
+		if (user_threads_only && kthread)
+			return false;
+	}
+	if (state_filter != -1 && task_state(task) != (unsigned int)state_filter)
+		return false;
+	return true;
+}
+
+static __always_inline struct offcpu_stack *scratch_stack(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+static __always_inline __u32 stack_bytes(void)
+{
+	__u32 size = max_stack_bytes;
+	if (size > sizeof(((struct offcpu_stack *)0)->ips))
+		size = sizeof(((struct offcpu_stack *)0)->ips);
+	return size;
+}
+
+static __always_inline __u64 store_stack(struct offcpu_stack *buf, long bytes,
+					 enum offcpu_counter full_counter)
+{
+	__u64 hash = stack_store(&stacks, buf->ips, bytes);
+	if (!hash)
+		STACK_COUNTER_ADD(counters, full_counter, 1);
+	return hash;
+}
+
+/* A stack of the current task (prev): user (flags = BPF_F_USER_STACK) or kernel. */
+static __always_inline __u64 current_stack(void *ctx, __u64 flags, enum offcpu_counter missing,
+					   enum offcpu_counter full)
+{
+	struct offcpu_stack *buf = scratch_stack();
+	if (!buf)
+		return 0;
+	__u32 size = stack_bytes();
+	long bytes = bpf_get_stack(ctx, buf->ips, size, flags);
+	if (bytes <= 0) {
+		STACK_COUNTER_ADD(counters, missing, 1);
+		return 0;
+	}
+	return store_stack(buf, bytes, full);
+}
+
+/* The user stack of prev (the current task). With reuse_stacks, the walk is
+ * skipped while the registers the kernel saved at user->kernel entry and the
+ * innermost frame record are those of the last walk: the same call site at the
+ * same stack depth, returning into the same caller. */
+static __always_inline void record_user_stack(void *ctx, struct task_struct *prev,
+					      struct offcpu_task *ts, bool btf)
+{
+	ts->user_stack_wanted = 1;
+	if (!(btf && reuse_stacks)) {
+		STACK_COUNTER_ADD(counters, OFFCPU_USER_STACK_WALKS, 1);
+		ts->user_stack = current_stack(ctx, BPF_F_USER_STACK, OFFCPU_USER_STACK_MISSING,
+					       OFFCPU_USER_STACK_MAP_FULL);
+		return;
+	}
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(prev);
+	__u64 ip = BPF_CORE_READ(regs, ip);
+	__u64 sp = BPF_CORE_READ(regs, sp);
+	__u64 bp = BPF_CORE_READ(regs, bp);
+	__u64 frame[2] = {};
+
+	bpf_probe_read_user(frame, sizeof(frame), (void *)bp);
+#pragma unroll
+	for (int i = 0; i < OFFCPU_CACHE_WAYS; i++) {
+		struct user_cache_entry *e = &ts->user_cache[i];
+		if (e->stack && e->ip == ip && e->sp == sp && e->bp == bp && e->frame_ret == frame[1]) {
+			STACK_COUNTER_ADD(counters, OFFCPU_USER_STACK_CACHE_HITS, 1);
+			ts->user_stack = e->stack;
+			return;
+		}
+	}
+	STACK_COUNTER_ADD(counters, OFFCPU_USER_STACK_WALKS, 1);
+	__u64 stack = current_stack(ctx, BPF_F_USER_STACK, OFFCPU_USER_STACK_MISSING,
+				    OFFCPU_USER_STACK_MAP_FULL);
+	ts->user_stack = stack;
+	if (!stack)
+		return;
+	__u32 way = ts->user_next_way & (OFFCPU_CACHE_WAYS - 1);
+	ts->user_next_way = way + 1;
+	struct user_cache_entry *e = &ts->user_cache[way];
+	e->ip = ip;
+	e->sp = sp;
+	e->bp = bp;
+	e->frame_ret = frame[1];
+	e->stack = stack;
+}
+
+static __always_inline void announce_process(struct offcpu_task *ts, __u32 tgid, __u32 tid)
+{
+	ts->announced = 1;
+	__u8 one = 1;
+	if (bpf_map_update_elem(&announced_tgids, &tgid, &one, BPF_NOEXIST) != 0)
+		return; /* already announced by another thread */
+	struct offcpu_new_pid_event *event = bpf_ringbuf_reserve(&new_pids, sizeof(*event), 0);
+	if (!event) {
+		STACK_COUNTER_ADD(counters, OFFCPU_NEW_PID_LOST, 1);
+		bpf_map_delete_elem(&announced_tgids, &tgid);
+		ts->announced = 0;
+		return;
+	}
+	event->tgid = tgid;
+	event->tid = tid;
+	bpf_ringbuf_submit(event, 0);
+}
+
+static __always_inline void switch_out(void *ctx, struct task_struct *prev, bool btf)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u32 tgid = BPF_CORE_READ(prev, tgid);
+	__u32 tid = BPF_CORE_READ(prev, pid);
+
+	if (!task_selected(prev, tgid, tid))
+		return;
+	struct offcpu_task *ts = task_slot(prev, tid, btf, true);
+	if (!ts) {
+		STACK_COUNTER_ADD(counters, OFFCPU_TASK_STORAGE_FAILED, 1);
+		return;
+	}
+	STACK_COUNTER_ADD(counters, OFFCPU_SWITCHES_OUT, 1);
+	bool kthread = task_is_kthread(prev);
+	if (!kthread && !ts->announced)
+		announce_process(ts, tgid, tid);
+
+	if (capture_user && !kthread) {
+		record_user_stack(ctx, prev, ts, btf);
+	} else {
+		ts->user_stack_wanted = 0;
+		ts->user_stack = 0;
+	}
+	if (capture_kernel && capture_at_switch_out) {
+		STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_WALKS, 1);
+		ts->kernel_stack = current_stack(ctx, 0, OFFCPU_KERNEL_STACK_MISSING,
+						 OFFCPU_KERNEL_STACK_MAP_FULL);
+	} else {
+		ts->kernel_stack = 0;
+	}
+	ts->start_ns = now;
+}
+
+/* Hash of the kernel text addresses (return addresses, mostly) in the top
+ * words of a blocked task's kernel stack, in order. Positions are not hashed:
+ * the syscall entry's random stack offset moves them, the chain does not. */
+static __always_inline __u64 kernel_text_fingerprint(struct task_struct *task)
+{
+	__u32 zero = 0;
+	struct stack_window *window = bpf_map_lookup_elem(&window_scratch, &zero);
+	if (!window)
+		return 0;
+	__u64 sp = BPF_CORE_READ(task, thread.sp);
+	if (bpf_probe_read_kernel(window->words, sizeof(window->words), (void *)sp))
+		return 0;
+	__u64 hash = 0xcbf29ce484222325ULL;
+	for (int i = 0; i < OFFCPU_FINGERPRINT_WORDS; i++) {
+		__u64 w = window->words[i];
+		if (w >= kernel_text_start && w < kernel_text_end)
+			hash = stack_hash_step(hash, w);
+	}
+	return hash ? hash : 1;
+}
+
+/* The kernel stack of the blocked task `next`, reused while it blocks again
+ * with the same kernel text addresses near its stack pointer, in the same
+ * syscall, from the same user call site. */
+static __always_inline __u64 kernel_stack_of(struct task_struct *next, struct offcpu_task *ts)
+{
+	__u64 text_hash = 0, syscall = 0, user_ip = 0;
+	bool reuse = reuse_stacks && kernel_text_start != 0;
+
+	if (reuse) {
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(next);
+		text_hash = kernel_text_fingerprint(next);
+		syscall = BPF_CORE_READ(regs, orig_ax);
+		user_ip = BPF_CORE_READ(regs, ip);
+#pragma unroll
+		for (int i = 0; i < OFFCPU_CACHE_WAYS; i++) {
+			struct kernel_cache_entry *e = &ts->kernel_cache[i];
+			if (e->stack && e->text_hash == text_hash && e->syscall == syscall &&
+			    e->user_ip == user_ip) {
+				STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_CACHE_HITS, 1);
+				return e->stack;
+			}
+		}
+	}
+
+	struct offcpu_stack *buf = scratch_stack();
+	if (!buf)
+		return 0;
+	__u32 size = stack_bytes();
+	STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_WALKS, 1);
+	long bytes = bpf_get_task_stack(next, buf->ips, size, 0);
+	if (bytes <= 0) {
+		STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_MISSING, 1);
+		return 0;
+	}
+	__u64 hash = store_stack(buf, bytes, OFFCPU_KERNEL_STACK_MAP_FULL);
+	if (reuse && hash) {
+		__u32 way = ts->kernel_next_way & (OFFCPU_CACHE_WAYS - 1);
+		ts->kernel_next_way = way + 1;
+		struct kernel_cache_entry *e = &ts->kernel_cache[way];
+		e->text_hash = text_hash;
+		e->syscall = syscall;
+		e->user_ip = user_ip;
+		e->stack = hash;
+	}
+	return hash;
+}
+
+static __always_inline void switch_in(struct task_struct *next, bool btf)
+{
+	__u32 tid = BPF_CORE_READ(next, pid);
+	struct offcpu_task *ts = task_slot(next, tid, btf, false);
+
+	if (!ts || !ts->start_ns)
+		return;
+	__u64 delta = bpf_ktime_get_ns() - ts->start_ns;
+	ts->start_ns = 0;
+	if (delta < min_block_ns || delta > max_block_ns) {
+		STACK_COUNTER_ADD(counters, OFFCPU_BLOCKS_FILTERED, 1);
+		return;
+	}
+
+	struct offcpu_key key = {};
+	key.tgid = BPF_CORE_READ(next, tgid);
+	key.tid = tid;
+	key.user_stack_wanted = ts->user_stack_wanted;
+	key.user_stack = ts->user_stack;
+	key.kernel_stack = ts->kernel_stack;
+	if (btf && capture_kernel && !capture_at_switch_out)
+		key.kernel_stack = kernel_stack_of(next, ts);
+	BPF_CORE_READ_STR_INTO(&key.comm, next, comm);
+
+	struct offcpu_value *value = bpf_map_lookup_elem(&blocks, &key);
+	if (!value) {
+		struct offcpu_value zero = {};
+		long err = bpf_map_update_elem(&blocks, &key, &zero, BPF_NOEXIST);
+		if (err && err != -EEXIST) {
+			STACK_COUNTER_ADD(counters, OFFCPU_AGGREGATION_FULL, 1);
+			STACK_COUNTER_ADD(counters, OFFCPU_AGGREGATION_FULL_NS, delta);
+			return;
+		}
+		value = bpf_map_lookup_elem(&blocks, &key);
+		if (!value)
+			return;
+	}
+	__sync_fetch_and_add(&value->total_ns, delta);
+	__sync_fetch_and_add(&value->count, 1);
+	STACK_COUNTER_ADD(counters, OFFCPU_BLOCKS_RECORDED, 1);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(offcpu_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	switch_out(ctx, prev, true);
+	switch_in(next, true);
+	return 0;
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(offcpu_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	switch_out(ctx, prev, false);
+	switch_in(next, false);
+	return 0;
+}
+
+/* Does nothing: the benchmark's reference for the cost of merely running a
+ * tp_btf program at every context switch (--attach-empty-program). */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(offcpu_switch_empty)
+{
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

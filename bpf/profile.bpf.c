@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/* On-CPU sampling: one perf_event program on a cpu-clock (or cycles) event per
+ * CPU counts samples by (thread, user stack, kernel stack). */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "profile.h"
+#include "stack_common.bpf.h"
+
+const volatile bool filter_tgid = false;
+const volatile bool filter_tid = false;
+const volatile bool include_idle = false;
+const volatile bool capture_user = true;
+const volatile bool capture_kernel = true;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} tids SEC(".maps");
+
+struct profile_stack {
+	__u64 ips[STACK_MAX_DEPTH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 20480);
+	__type(key, __u64);
+	__type(value, struct profile_stack);
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct profile_stack);
+} scratch SEC(".maps");
+
+const volatile __u32 stack_bytes = STACK_MAX_DEPTH * sizeof(__u64);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 10240);
+	__type(key, struct profile_key);
+	__type(value, __u64);
+} samples SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PROFILE_COUNTER_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} announced_tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} new_pids SEC(".maps");
+
+static __always_inline __u64 sample_stack(struct bpf_perf_event_data *ctx, __u64 flags,
+					  __u32 missing_counter)
+{
+	__u32 zero = 0;
+	struct profile_stack *buf = bpf_map_lookup_elem(&scratch, &zero);
+	if (!buf)
+		return 0;
+	__u32 size = stack_bytes;
+	if (size > sizeof(buf->ips))
+		size = sizeof(buf->ips);
+	long bytes = bpf_get_stack(ctx, buf->ips, size, flags);
+	if (bytes <= 0) {
+		STACK_COUNTER_ADD(counters, missing_counter, 1);
+		return 0;
+	}
+	__u64 hash = stack_store(&stacks, buf->ips, bytes);
+	if (!hash)
+		STACK_COUNTER_ADD(counters, PROFILE_STACK_MAP_FULL, 1);
+	return hash;
+}
+
+static __always_inline void announce_process(__u32 tgid, __u32 tid)
+{
+	__u8 one = 1;
+
+	if (bpf_map_lookup_elem(&announced_tgids, &tgid))
+		return;
+	if (bpf_map_update_elem(&announced_tgids, &tgid, &one, BPF_NOEXIST) != 0)
+		return;
+	struct profile_new_pid_event *event = bpf_ringbuf_reserve(&new_pids, sizeof(*event), 0);
+	if (!event) {
+		STACK_COUNTER_ADD(counters, PROFILE_NEW_PID_LOST, 1);
+		bpf_map_delete_elem(&announced_tgids, &tgid);
+		return;
+	}
+	event->tgid = tgid;
+	event->tid = tid;
+	bpf_ringbuf_submit(event, 0);
+}
+
+SEC("perf_event")
+int profile_sample(struct bpf_perf_event_data *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	__u32 tid = (__u32)pid_tgid;
+
+	if (tid == 0 && !include_idle) {
+		STACK_COUNTER_ADD(counters, PROFILE_IDLE_SKIPPED, 1);
+		return 0;
+	}
+	if (filter_tgid && !bpf_map_lookup_elem(&tgids, &tgid))
+		return 0;
+	if (filter_tid && !bpf_map_lookup_elem(&tids, &tid))
+		return 0;
+	STACK_COUNTER_ADD(counters, PROFILE_SAMPLES, 1);
+
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	bool kthread = task_is_kthread(task);
+	/* full-width load: the verifier refuses narrower reads of the context regs */
+	__u64 cs = *(volatile __u64 *)&ctx->regs.cs;
+	bool in_user_mode = (cs & 3) != 0;
+	struct profile_key key = {};
+
+	key.tgid = tgid;
+	key.tid = tid;
+	bpf_get_current_comm(&key.comm, sizeof(key.comm));
+	if (!kthread && tid != 0)
+		announce_process(tgid, tid);
+
+	if (capture_user && !kthread && tid != 0) {
+		key.user_stack_wanted = 1;
+		key.user_stack = sample_stack(ctx, BPF_F_USER_STACK, PROFILE_USER_STACK_MISSING);
+	}
+	/* A sample taken in user mode has no kernel stack: that is not a loss. */
+	if (capture_kernel && !in_user_mode)
+		key.kernel_stack = sample_stack(ctx, 0, PROFILE_KERNEL_STACK_MISSING);
+
+	__u64 *count = bpf_map_lookup_elem(&samples, &key);
+	if (!count) {
+		__u64 zero = 0;
+		long err = bpf_map_update_elem(&samples, &key, &zero, BPF_NOEXIST);
+		if (err && err != -EEXIST) {
+			STACK_COUNTER_ADD(counters, PROFILE_AGGREGATION_FULL, 1);
+			return 0;
+		}
+		count = bpf_map_lookup_elem(&samples, &key);
+		if (!count)
+			return 0;
+	}
+	__sync_fetch_and_add(count, 1);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,240 @@
+#include "core/stack_collect.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "report/folded.h"
+#include "report/json_writer.h"
+#include "report/text_writer.h"
+#include "symbols/kallsyms.h"
+
+#include <iostream>
+
+namespace bpfscope {
+
+namespace {
+
+std::vector<uint64_t> trim_zeros(std::vector<uint64_t> ips) {
+    auto end = std::find(ips.begin(), ips.end(), 0);
+    ips.erase(end, ips.end());
+    return ips;
+}
+
+const char* kind_name(report::StackFrame::Kind kind) {
+    switch (kind) {
+        case report::StackFrame::Kind::kUser:
+            return "user";
+        case report::StackFrame::Kind::kKernel:
+            return "kernel";
+        case report::StackFrame::Kind::kSeparator:
+            return "separator";
+    }
+    return "user";
+}
+
+report::StackFrame synthetic_frame(const char* name, report::StackFrame::Kind kind) {
+    report::StackFrame frame;
+    frame.name = name;
+    frame.kind = kind;
+    return frame;
+}
+
+}  // namespace
+
+std::vector<uint64_t> read_stack_trace(int map_fd, uint32_t stack_id, size_t max_depth) {
+    std::vector<uint64_t> ips(max_depth, 0);
+    if (bpf_map_lookup_elem(map_fd, &stack_id, ips.data()) != 0)
+        return {};
+    return trim_zeros(std::move(ips));
+}
+
+std::vector<uint64_t> read_stack_by_hash(int map_fd, uint64_t hash, size_t max_depth) {
+    std::vector<uint64_t> ips(max_depth, 0);
+    if (bpf_map_lookup_elem(map_fd, &hash, ips.data()) != 0)
+        return {};
+    return trim_zeros(std::move(ips));
+}
+
+std::vector<uint64_t> read_percpu_counters(int map_fd, unsigned slots) {
+    int cpus = libbpf_num_possible_cpus();
+    if (cpus <= 0)
+        throw UserError(errno_message("cannot count possible CPUs", cpus));
+    std::vector<uint64_t> totals(slots, 0);
+    std::vector<uint64_t> per_cpu(static_cast<size_t>(cpus));
+    for (uint32_t slot = 0; slot < slots; ++slot) {
+        if (bpf_map_lookup_elem(map_fd, &slot, per_cpu.data()) != 0)
+            continue;
+        for (uint64_t v : per_cpu) totals[slot] += v;
+    }
+    return totals;
+}
+
+void fill_id_set(int map_fd, const std::vector<uint32_t>& ids, const char* what) {
+    uint8_t one = 1;
+    for (uint32_t id : ids) {
+        if (bpf_map_update_elem(map_fd, &id, &one, BPF_ANY) != 0)
+            throw UserError(errno_message(std::string("cannot add ") + what + " " +
+                                              std::to_string(id) + " to the filter (at most 1024)",
+                                          errno));
+    }
+}
+
+NewPidListener::NewPidListener(int ringbuf_fd, std::function<void(uint32_t)> on_new_pid)
+    : on_new_pid_(std::move(on_new_pid)) {
+    ring_ = ring_buffer__new(ringbuf_fd, &NewPidListener::on_event, this, nullptr);
+    if (!ring_)
+        throw UserError(errno_message("cannot open the new-process ring buffer", errno));
+}
+
+NewPidListener::~NewPidListener() {
+    ring_buffer__free(ring_);
+}
+
+void NewPidListener::poll(int timeout_ms) {
+    ring_buffer__poll(ring_, timeout_ms);
+}
+
+int NewPidListener::on_event(void* self, void* data, size_t size) {
+    if (size < sizeof(uint32_t))
+        return 0;
+    uint32_t tgid = 0;
+    std::memcpy(&tgid, data, sizeof(tgid));
+    static_cast<NewPidListener*>(self)->on_new_pid_(tgid);
+    return 0;
+}
+
+void assemble_profile(const std::vector<RawStack>& raw, StackSymbols& symbols,
+                      const AssembleOptions& options, report::StackProfile& profile) {
+    using Kind = report::StackFrame::Kind;
+    uint64_t sched_start = 0, sched_end = 0;
+    if (options.drop_sched_functions) {
+        const auto& kallsyms = symbols::Kallsyms::system();
+        sched_start = kallsyms.address("__sched_text_start").value_or(0);
+        sched_end = kallsyms.address("__sched_text_end").value_or(0);
+    }
+    for (const auto& stack : raw) {
+        report::StackSample sample;
+        sample.comm = stack.comm;
+        sample.pid = stack.tgid;
+        sample.tid = stack.tid;
+        sample.value = stack.value;
+        bool has_user = false;
+        if (stack.want_user) {
+            has_user = true;
+            if (stack.user_ips.empty())
+                sample.frames.push_back(synthetic_frame("[missing user stack]", Kind::kUser));
+            else
+                sample.frames = symbols.user_frames(stack.tgid, stack.user_ips);
+        }
+        if (stack.want_kernel) {
+            std::vector<report::StackFrame> kernel;
+            std::vector<uint64_t> ips = stack.kernel_ips;
+            if (sched_start < sched_end) {
+                std::erase_if(ips,
+                              [&](uint64_t ip) { return ip >= sched_start && ip < sched_end; });
+            }
+            if (!ips.empty()) {
+                kernel = symbols.kernel_frames(ips);
+                // Root first: the tool's own frames are at the leaf end.
+                while (!kernel.empty() && is_tracing_frame(kernel.back().name)) kernel.pop_back();
+            }
+            if (kernel.empty())
+                kernel.push_back(synthetic_frame("[missing kernel stack]", Kind::kKernel));
+            if (has_user && options.separator)
+                sample.frames.push_back(synthetic_frame("-", Kind::kSeparator));
+            sample.frames.insert(sample.frames.end(), kernel.begin(), kernel.end());
+        }
+        profile.samples.push_back(std::move(sample));
+    }
+}
+
+std::string render_stacks_text(const report::StackProfile& profile,
+                               const std::string& value_label) {
+    std::vector<const report::StackSample*> order;
+    for (const auto& sample : profile.samples) order.push_back(&sample);
+    std::stable_sort(order.begin(), order.end(),
+                     [](const auto* a, const auto* b) { return a->value < b->value; });
+    std::string out;
+    for (const auto* sample : order) {
+        for (auto it = sample->frames.rbegin(); it != sample->frames.rend(); ++it) {
+            out += "    ";
+            out += it->name;
+            if (!it->file.empty())
+                out += " (" + it->file + ":" + std::to_string(it->line) + ")";
+            if (it->inlined)
+                out += " [inlined]";
+            out += '\n';
+        }
+        out += "    -                " + sample->comm + " (" + std::to_string(sample->tid) + ")\n";
+        char value[64];
+        std::snprintf(value, sizeof(value), "        %.0f %s\n\n", sample->value,
+                      value_label.c_str());
+        out += value;
+    }
+    return out;
+}
+
+std::string stack_profile_json(const report::StackProfile& profile, const report::Report& report) {
+    nlohmann::json out = report::to_json(report);
+    nlohmann::json stacks = nlohmann::json::object();
+    stacks["sample_type"] = profile.sample_type;
+    stacks["unit"] = profile.unit;
+    stacks["period"] = profile.period;
+    stacks["period_unit"] = profile.period_unit;
+    stacks["duration_ns"] = profile.duration_ns;
+    nlohmann::json samples = nlohmann::json::array();
+    for (const auto& sample : profile.samples) {
+        nlohmann::json frames = nlohmann::json::array();
+        for (const auto& frame : sample.frames) {
+            nlohmann::json f = {{"name", frame.name},
+                                {"module", frame.module},
+                                {"address", frame.address},
+                                {"kind", kind_name(frame.kind)},
+                                {"inlined", frame.inlined}};
+            if (!frame.file.empty()) {
+                f["file"] = frame.file;
+                f["line"] = frame.line;
+            }
+            frames.push_back(std::move(f));
+        }
+        samples.push_back({{"comm", sample.comm},
+                           {"pid", sample.pid},
+                           {"tid", sample.tid},
+                           {"value", sample.value},
+                           {"frames", std::move(frames)}});
+    }
+    stacks["samples"] = std::move(samples);
+    out["stacks"] = std::move(stacks);
+    return out.dump() + "\n";
+}
+
+void write_stack_result(const report::StackProfile& profile, const report::Report& report,
+                        const StackResultOptions& options) {
+    if (options.json) {
+        std::cout << stack_profile_json(profile, report);
+    } else if (options.folded_stdout) {
+        std::cout << report::to_folded(profile);
+        report::write_text(std::cerr, report);
+    } else {
+        std::cout << render_stacks_text(profile, options.value_label);
+        report::write_text(std::cout, report);
+    }
+    std::cout.flush();
+    report::write_stack_outputs(profile, options.files);
+}
+
+void warn_about_losses(report::Report& report,
+                       const std::vector<std::pair<std::string, uint64_t>>& losses) {
+    for (const auto& [what, count] : losses) {
+        if (count != 0)
+            report.warnings.push_back(std::to_string(count) + " " + what);
+    }
+}
+
+}  // namespace bpfscope

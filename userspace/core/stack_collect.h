@@ -1,0 +1,95 @@
+#pragma once
+// Shared by the stack tools (offcputime, profile): reading stacks out of BPF
+// maps, the "new pid" ring buffer, per-CPU counters, and assembling symbolized
+// samples into a report::StackProfile.
+#include <bpf/libbpf.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/stack_symbols.h"
+#include "report/model.h"
+#include "report/stack_outputs.h"
+#include "report/stack_profile.h"
+
+namespace bpfscope {
+
+// Instruction pointers of one stack, leaf first, zero padding removed. Empty
+// when the map has no such entry (it was never stored).
+std::vector<uint64_t> read_stack_trace(int map_fd, uint32_t stack_id, size_t max_depth);
+std::vector<uint64_t> read_stack_by_hash(int map_fd, uint64_t hash, size_t max_depth);
+
+// Sum over CPUs of every slot of a BPF_MAP_TYPE_PERCPU_ARRAY of __u64.
+std::vector<uint64_t> read_percpu_counters(int map_fd, unsigned slots);
+
+// Fills a "set of ids" hash map (pid or tid filter).
+void fill_id_set(int map_fd, const std::vector<uint32_t>& ids, const char* what);
+
+// Consumes a ring buffer of {u32 tgid; u32 tid} events and calls on_new_pid.
+class NewPidListener {
+  public:
+    NewPidListener(int ringbuf_fd, std::function<void(uint32_t tgid)> on_new_pid);
+    ~NewPidListener();
+    NewPidListener(const NewPidListener&) = delete;
+    NewPidListener& operator=(const NewPidListener&) = delete;
+    void poll(int timeout_ms = 0);
+
+  private:
+    static int on_event(void* self, void* data, size_t size);
+    std::function<void(uint32_t)> on_new_pid_;
+    ring_buffer* ring_ = nullptr;
+};
+
+// One aggregated stack before symbolization.
+struct RawStack {
+    uint32_t tgid = 0;
+    uint32_t tid = 0;
+    std::string comm;
+    bool want_user = false;  // a user stack was asked for (user thread, not -K)
+    bool want_kernel = false;
+    std::vector<uint64_t> user_ips;    // leaf first; empty and wanted: missing
+    std::vector<uint64_t> kernel_ips;  // leaf first
+    double value = 0;
+};
+
+struct AssembleOptions {
+    bool separator = true;  // "-" frame between user and kernel frames
+    // Drop kernel frames inside the scheduler's __sched text (schedule,
+    // do_nanosleep, ...), as bpf_get_task_stack() does for blocked tasks.
+    bool drop_sched_functions = false;
+};
+
+// Symbolizes and builds the profile: frames root first, user frames, then "-",
+// then kernel frames. Missing stacks become a "[missing user stack]" /
+// "[missing kernel stack]" frame so their time is never dropped.
+void assemble_profile(const std::vector<RawStack>& raw, StackSymbols& symbols,
+                      const AssembleOptions& options, report::StackProfile& profile);
+
+// bcc-style text: each stack leaf first, one frame per line, then comm (pid) and
+// the value; largest stacks last.
+std::string render_stacks_text(const report::StackProfile& profile, const std::string& value_label);
+
+// The stack profile as JSON (samples with frames), for -j.
+std::string stack_profile_json(const report::StackProfile& profile, const report::Report& report);
+
+// Writes a stack tool's result: JSON (-j, stacks plus the report), folded
+// lines on stdout (-f, the report's summary and warnings then go to stderr), or
+// bcc-style text followed by the report; plus the --folded/--svg/--pprof files.
+struct StackResultOptions {
+    bool json = false;
+    bool folded_stdout = false;
+    std::string value_label;  // "us", "samples": the text output's unit
+    report::StackOutputOptions files;
+};
+void write_stack_result(const report::StackProfile& profile, const report::Report& report,
+                        const StackResultOptions& options);
+
+// Adds the "warnings" for counters that mean lost data: name -> count pairs
+// with a nonzero count become one warning each.
+void warn_about_losses(report::Report& report,
+                       const std::vector<std::pair<std::string, uint64_t>>& losses);
+
+}  // namespace bpfscope

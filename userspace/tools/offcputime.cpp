@@ -1,0 +1,249 @@
+// offcputime: off-CPU time by (thread, user stack, kernel stack).
+// Default design: timestamp at switch-out, kernel stack of `next` at switch-in
+// only for blocks in [-m, -M] (see bpf/offcputime.bpf.c and docs/stacks.md).
+#include <bpf/bpf.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cmath>
+#include <optional>
+
+#include "core/capabilities.h"
+#include "core/error.h"
+#include "core/libbpf_log.h"
+#include "core/owners.h"
+#include "core/run_loop.h"
+#include "core/stack_collect.h"
+#include "core/tool_registry.h"
+#include "offcputime.h"
+#include "offcputime.skel.h"
+#include "symbols/kallsyms.h"
+
+namespace bpfscope {
+namespace {
+
+using OffcpuSkeleton = Skeleton<offcputime_bpf, offcputime_bpf__destroy>;
+
+struct OffcpuOptions {
+    RunOptions run;
+    double positional_duration = 0;
+    bool user_only = false, kernel_only = false;
+    std::vector<uint32_t> pids, tids;
+    bool kthreads_only = false, user_threads_only = false;
+    uint64_t min_us = 1, max_us = UINT64_MAX;
+    std::string state;
+    bool folded = false;
+    uint32_t storage_size = 10240, max_depth = OFFCPU_MAX_STACK_DEPTH;
+    std::string capture = "switch-in";
+    bool no_reuse = false, force_raw_tp = false, empty_program = false;
+    report::StackOutputOptions files;
+};
+
+int parse_state(const std::string& text) {
+    if (text.empty())
+        return -1;
+    if (text == "R" || text == "running")
+        return 0;
+    if (text == "S" || text == "interruptible")
+        return 1;
+    if (text == "D" || text == "uninterruptible")
+        return 2;
+    try {
+        return std::stoi(text);
+    } catch (const std::exception&) {
+        throw UserError("--state " + text + ": expected a number or R, S, D");
+    }
+}
+
+OffcpuSkeleton load(const OffcpuOptions& o, bool btf) {
+    OffcpuSkeleton skel(offcputime_bpf__open());
+    if (!skel)
+        throw UserError(errno_message("cannot open the offcputime BPF object", errno));
+    auto* ro = skel->rodata;
+    ro->filter_tgid = !o.pids.empty();
+    ro->filter_tid = !o.tids.empty();
+    ro->kernel_threads_only = o.kthreads_only;
+    ro->user_threads_only = o.user_threads_only;
+    ro->state_filter = parse_state(o.state);
+    ro->min_block_ns = o.min_us * 1000;
+    ro->max_block_ns = o.max_us == UINT64_MAX ? UINT64_MAX : o.max_us * 1000;
+    ro->capture_user = !o.kernel_only;
+    ro->capture_kernel = !o.user_only;
+    ro->capture_at_switch_out = !btf || o.capture == "switch-out";
+    ro->reuse_stacks = btf && !o.no_reuse && o.capture == "switch-in";
+    ro->max_stack_bytes = o.max_depth * sizeof(uint64_t);
+    ro->this_tgid = static_cast<uint32_t>(getpid());
+    const auto& kallsyms = symbols::Kallsyms::system();
+    ro->kernel_text_start = kallsyms.address("_stext").value_or(0);
+    ro->kernel_text_end = kallsyms.address("_etext").value_or(0);
+    bpf_program__set_autoload(btf ? skel->progs.offcpu_switch_raw : skel->progs.offcpu_switch_btf,
+                              false);
+    bpf_program__set_autoload(skel->progs.offcpu_switch_empty, o.empty_program);
+    bpf_map__set_max_entries(skel->maps.stacks, 2 * o.storage_size);  // user and kernel stacks
+    bpf_map__set_max_entries(skel->maps.blocks, o.storage_size);
+    if (btf)
+        bpf_map__set_max_entries(skel->maps.task_by_tid, 1);
+    if (int err = offcputime_bpf__load(skel.get()))
+        throw UserError(errno_message("cannot load the offcputime BPF programs", err));
+    fill_id_set(bpf_map__fd(skel->maps.tgids), o.pids, "pid");
+    fill_id_set(bpf_map__fd(skel->maps.tids), o.tids, "tid");
+    return skel;
+}
+
+std::vector<RawStack> read_blocks(offcputime_bpf* skel, const OffcpuOptions& o) {
+    int blocks_fd = bpf_map__fd(skel->maps.blocks);
+    int stacks_fd = bpf_map__fd(skel->maps.stacks);
+    std::vector<RawStack> raw;
+    offcpu_key key{}, next{};
+    offcpu_key* prev = nullptr;
+    while (bpf_map_get_next_key(blocks_fd, prev, &next) == 0) {
+        key = next;
+        prev = &key;
+        offcpu_value value{};
+        if (bpf_map_lookup_elem(blocks_fd, &key, &value) != 0)
+            continue;
+        RawStack stack;
+        stack.tgid = key.tgid;
+        stack.tid = key.tid;
+        stack.comm.assign(key.comm, strnlen(key.comm, sizeof(key.comm)));
+        stack.want_user = key.user_stack_wanted != 0;
+        stack.want_kernel = !o.user_only;
+        if (key.user_stack)
+            stack.user_ips = read_stack_by_hash(stacks_fd, key.user_stack, OFFCPU_MAX_STACK_DEPTH);
+        if (key.kernel_stack)
+            stack.kernel_ips =
+                read_stack_by_hash(stacks_fd, key.kernel_stack, OFFCPU_MAX_STACK_DEPTH);
+        stack.value = std::floor(double(value.total_ns) / 1000.0);
+        raw.push_back(std::move(stack));
+    }
+    return raw;
+}
+
+int offcputime_main(int argc, char** argv) {
+    OffcpuOptions o;
+    CLI::App app{"Summarize off-CPU time by stack (time threads spent blocked or preempted)",
+                 argv[0]};
+    add_run_options(app, o.run);
+    app.add_option("duration", o.positional_duration, "Seconds to trace (same as -d)");
+    app.add_flag("-U,--user-stacks-only", o.user_only, "Show user stacks only");
+    app.add_flag("-K,--kernel-stacks-only", o.kernel_only, "Show kernel stacks only");
+    app.add_option("-p,--pid", o.pids, "Trace these processes only (repeatable)");
+    app.add_option("-t,--tid", o.tids, "Trace these threads only (repeatable)");
+    app.add_flag("-k,--kthreads-only,--kernel-threads-only", o.kthreads_only,
+                 "Kernel threads only");
+    app.add_flag("-u,--user-threads-only", o.user_threads_only, "User threads only");
+    app.add_option("-m,--min-block-time", o.min_us,
+                   "Only count blocks of at least this many us (default 1)");
+    app.add_option("-M,--max-block-time", o.max_us, "Only count blocks of at most this many us");
+    app.add_option("--state", o.state,
+                   "Only count threads leaving the CPU in this state (0/R, 1/S, 2/D)");
+    app.add_flag("-f", o.folded,
+                 "Folded output on stdout: comm;user frames;-;kernel frames total_us");
+    app.add_option("--stack-storage-size", o.storage_size,
+                   "Distinct stacks (and aggregation entries) kept")
+        ->check(CLI::Range(16u, 1u << 22));
+    app.add_option("--perf-max-stack-depth", o.max_depth, "Deepest stack captured (frames)")
+        ->check(CLI::Range(1u, unsigned(OFFCPU_MAX_STACK_DEPTH)));
+    app.add_option("--capture", o.capture,
+                   "switch-in (default, kernel stack only for blocks past -m) or switch-out "
+                   "(both stacks at every switch-out: the straightforward reference design)")
+        ->check(CLI::IsMember({"switch-in", "switch-out"}));
+    app.add_flag("--no-stack-reuse", o.no_reuse,
+                 "Walk every stack even when the task's registers say it is unchanged");
+    app.add_flag("--raw-tp", o.force_raw_tp, "Use the raw_tp fallback even where tp_btf works");
+    app.add_flag(
+           "--attach-empty-program", o.empty_program,
+           "Benchmark reference: attach only an empty sched_switch program (tools/bench/stacks.sh)")
+        ->group("");
+    report::add_stack_output_options(app, o.files);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    if (o.user_only && o.kernel_only)
+        throw UserError("-U and -K exclude each other");
+    if (o.kthreads_only && o.user_threads_only)
+        throw UserError("--kthreads-only and --user-threads-only exclude each other");
+    if (o.min_us > o.max_us)
+        throw UserError("-m must not exceed -M");
+    if (o.positional_duration > 0)
+        o.run.duration_s = o.positional_duration;
+    setup_libbpf_logging(o.run.verbose);
+
+    bool btf = !o.force_raw_tp && probe_capability(ProgramKind::kTpBtf).ok();
+    OffcpuSkeleton skel = load(o, btf);
+    // --attach-empty-program measures nothing but the cost of running a program.
+    bpf_program* program = o.empty_program ? skel->progs.offcpu_switch_empty
+                           : btf           ? skel->progs.offcpu_switch_btf
+                                           : skel->progs.offcpu_switch_raw;
+    BpfLink link(bpf_program__attach(program));
+    if (!link)
+        throw UserError(errno_message("cannot attach to sched_switch", errno));
+
+    StackSymbols symbols(StackSymbolOptions{o.run.verbose, o.run.verbose});
+    NewPidListener new_pids(bpf_map__fd(skel->maps.new_pids),
+                            [&](uint32_t tgid) { symbols.observe_process(tgid); });
+    install_stop_signals();
+    if (!o.run.json && !o.folded)
+        std::fprintf(stderr, "Tracing off-CPU time (us) of %s... Hit Ctrl-C to end.\n",
+                     o.pids.empty() ? "all threads" : "the selected processes");
+    auto start = std::chrono::steady_clock::now();
+    run_loop(
+        o.run, [](bool) {}, [&] { new_pids.poll(0); }, std::chrono::milliseconds(20));
+    link.reset();  // stop measuring before reading
+    new_pids.poll(0);
+
+    report::StackProfile profile;
+    profile.sample_type = "offcpu";
+    profile.unit = "microseconds";
+    profile.duration_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::steady_clock::now() - start)
+                              .count();
+    // bpf_get_task_stack() leaves out scheduler functions (__sched text); the
+    // switch-out capture drops them too, so both designs name stacks alike.
+    assemble_profile(read_blocks(skel.get(), o), symbols, AssembleOptions{true, true}, profile);
+
+    report::Report rep;
+    rep.tool = "offcputime";
+    rep.header.push_back(
+        {"attach", std::string(btf ? "tp_btf/sched_switch" : "raw_tp/sched_switch"), ""});
+    rep.header.push_back({"capture",
+                          std::string(btf && o.capture == "switch-in"
+                                          ? "kernel stack at switch-in, user stack at switch-out"
+                                          : "both stacks at switch-out"),
+                          ""});
+    auto c = read_percpu_counters(bpf_map__fd(skel->maps.counters), OFFCPU_COUNTER_COUNT);
+    auto& summary = rep.add_section("off-CPU summary", "summary");
+    summary.add("switch_outs", c[OFFCPU_SWITCHES_OUT])
+        .add("blocks_recorded", c[OFFCPU_BLOCKS_RECORDED])
+        .add("blocks_outside_min_max", c[OFFCPU_BLOCKS_FILTERED])
+        .add("user_stack_walks", c[OFFCPU_USER_STACK_WALKS])
+        .add("user_stack_reused", c[OFFCPU_USER_STACK_CACHE_HITS])
+        .add("kernel_stack_walks", c[OFFCPU_KERNEL_STACK_WALKS])
+        .add("kernel_stack_reused", c[OFFCPU_KERNEL_STACK_CACHE_HITS])
+        .add("stacks", uint64_t(profile.samples.size()));
+    for (const auto& [name, value] : symbols.stats()) summary.add("symbols_" + name, value);
+    warn_about_losses(
+        rep, {{"user stacks missing (could not be read)", c[OFFCPU_USER_STACK_MISSING]},
+              {"user stacks lost: stack map full (raise --stack-storage-size)",
+               c[OFFCPU_USER_STACK_MAP_FULL]},
+              {"kernel stacks missing", c[OFFCPU_KERNEL_STACK_MISSING]},
+              {"kernel stacks lost: stack map full (raise --stack-storage-size)",
+               c[OFFCPU_KERNEL_STACK_MAP_FULL]},
+              {"blocks dropped: aggregation map full (raise --stack-storage-size)",
+               c[OFFCPU_AGGREGATION_FULL]},
+              {"us of off-CPU time in those dropped blocks", c[OFFCPU_AGGREGATION_FULL_NS] / 1000},
+              {"switch-outs not timed: task storage unavailable", c[OFFCPU_TASK_STORAGE_FAILED]},
+              {"new-process events lost (symbols of short-lived processes may be missing)",
+               c[OFFCPU_NEW_PID_LOST]}});
+    write_stack_result(profile, rep, StackResultOptions{o.run.json, o.folded, "us", o.files});
+    return 0;
+}
+
+}  // namespace
+
+BPFSCOPE_REGISTER_TOOL("offcputime", "Off-CPU time by kernel and user stack", offcputime_main);
+
+}  // namespace bpfscope

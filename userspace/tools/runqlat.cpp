@@ -1,0 +1,197 @@
+// runqlat: scheduler run-queue latency (runnable -> running) as log2
+// histograms with percentiles, overall, per process (-P) or per thread (-L).
+#include <bpf/bpf.h>
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+
+#include "core/capabilities.h"
+#include "core/error.h"
+#include "core/libbpf_log.h"
+#include "core/owners.h"
+#include "core/run_loop.h"
+#include "core/stack_collect.h"
+#include "core/tool_registry.h"
+#include "report/json_writer.h"
+#include "report/text_writer.h"
+#include "runqlat.h"
+#include "runqlat.skel.h"
+
+namespace bpfscope {
+namespace {
+
+using RunqlatSkeleton = Skeleton<runqlat_bpf, runqlat_bpf__destroy>;
+
+struct RunqlatOptions {
+    RunOptions run;
+    std::vector<double> positional;  // [interval [count]] as in libbpf-tools
+    bool milliseconds = false, per_process = false, per_thread = false, force_raw_tp = false;
+    std::vector<uint32_t> pids;
+    std::string cgroup;
+};
+
+// The cgroup v2 id (inode of the directory) and depth below the v2 root.
+std::pair<uint64_t, uint32_t> cgroup_identity(const std::string& path) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0)
+        throw UserError(errno_message("-c " + path + ": cannot stat the cgroup directory", errno));
+    std::filesystem::path dir = std::filesystem::weakly_canonical(path);
+    uint32_t level = 0;
+    for (auto p = dir; p.has_parent_path() && p != p.parent_path(); p = p.parent_path()) {
+        if (std::filesystem::exists(p / "cgroup.controllers") &&
+            !std::filesystem::exists(p.parent_path() / "cgroup.controllers"))
+            return {st.st_ino, level};  // p is the root of the v2 hierarchy
+        level++;
+    }
+    throw UserError("-c " + path + ": not in a cgroup v2 hierarchy (no cgroup.controllers found)");
+}
+
+RunqlatSkeleton load(const RunqlatOptions& o, bool btf) {
+    RunqlatSkeleton skel(runqlat_bpf__open());
+    if (!skel)
+        throw UserError(errno_message("cannot open the runqlat BPF object", errno));
+    auto* ro = skel->rodata;
+    ro->filter_tgid = !o.pids.empty();
+    ro->per_process = o.per_process;
+    ro->per_thread = o.per_thread;
+    ro->unit_ns = o.milliseconds ? 1000000 : 1000;
+    if (!o.cgroup.empty()) {
+        auto [id, level] = cgroup_identity(o.cgroup);
+        ro->filter_cgroup = true;
+        ro->cgroup_id = id;
+        ro->cgroup_level = level;
+    }
+    bpf_program* btf_progs[] = {skel->progs.runqlat_wakeup_btf, skel->progs.runqlat_wakeup_new_btf,
+                                skel->progs.runqlat_switch_btf};
+    bpf_program* raw_progs[] = {skel->progs.runqlat_wakeup_raw, skel->progs.runqlat_wakeup_new_raw,
+                                skel->progs.runqlat_switch_raw};
+    for (auto* prog : btf ? raw_progs : btf_progs) bpf_program__set_autoload(prog, false);
+    if (btf)
+        bpf_map__set_max_entries(skel->maps.enqueued_at_by_tid, 1);
+    if (int err = runqlat_bpf__load(skel.get()))
+        throw UserError(errno_message("cannot load the runqlat BPF programs", err));
+    fill_id_set(bpf_map__fd(skel->maps.tgids), o.pids, "pid");
+    return skel;
+}
+
+// Reads (and with `reset`, clears) every histogram into a report.
+report::Report collect(runqlat_bpf* skel, const RunqlatOptions& o, bool reset) {
+    report::Report rep;
+    rep.tool = "runqlat";
+    if (o.run.timestamps)
+        rep.timestamp = wall_clock_timestamp();
+    int fd = bpf_map__fd(skel->maps.hists);
+    std::vector<std::pair<uint32_t, runqlat_hist>> hists;
+    uint32_t key = 0, next = 0;
+    uint32_t* prev = nullptr;
+    while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+        key = next;
+        prev = &key;
+        runqlat_hist hist{};
+        if (bpf_map_lookup_elem(fd, &key, &hist) == 0)
+            hists.emplace_back(key, hist);
+    }
+    if (reset)
+        for (auto& [id, hist] : hists) bpf_map_delete_elem(fd, &id);
+    std::sort(hists.begin(), hists.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    const char* unit = o.milliseconds ? "ms" : "us";
+    for (const auto& [id, hist] : hists) {
+        std::string comm(hist.comm, strnlen(hist.comm, sizeof(hist.comm)));
+        std::string title = o.per_thread    ? "tid = " + std::to_string(id) + " " + comm
+                            : o.per_process ? "pid = " + std::to_string(id) + " " + comm
+                                            : "run queue latency";
+        auto& section = rep.add_section(title, "histogram");
+        report::Log2Histogram h;
+        h.unit = unit;
+        h.slots.assign(hist.slots, hist.slots + RUNQLAT_SLOTS);
+        h.fine_ns.assign(hist.fine_ns, hist.fine_ns + RUNQLAT_FINE_SLOTS);
+        h.ns_per_unit = o.milliseconds ? 1e6 : 1e3;
+        h.count = hist.count;
+        h.sum = hist.sum;
+        h.max = hist.max_ns / uint64_t(h.ns_per_unit);
+        h.max_ns = hist.max_ns;
+        for (unsigned s = 0; s < RUNQLAT_FINE_SLOTS; ++s)
+            if (hist.fine_ns[s]) {
+                h.min_ns = report::fine_slot_low(s);
+                h.min = h.min_ns / uint64_t(h.ns_per_unit);
+                break;
+            }
+        if (o.per_thread)
+            section.add("tid", uint64_t(id));
+        if (o.per_process)
+            section.add("pid", uint64_t(id));
+        if (!comm.empty())
+            section.add("comm", comm);
+        section.add("count", h.count)
+            .add("average", h.mean(), unit)
+            .add("p50", h.percentile(0.50), unit)
+            .add("p90", h.percentile(0.90), unit)
+            .add("p99", h.percentile(0.99), unit)
+            .add("max", h.max, unit);
+        section.histogram = std::move(h);
+    }
+    auto c = read_percpu_counters(bpf_map__fd(skel->maps.counters), RUNQLAT_COUNTER_COUNT);
+    warn_about_losses(
+        rep, {{"enqueues not timed: task storage unavailable", c[RUNQLAT_TASK_STORAGE_FAILED]},
+              {"latencies dropped: histogram map full", c[RUNQLAT_HISTOGRAMS_FULL]}});
+    return rep;
+}
+
+int runqlat_main(int argc, char** argv) {
+    RunqlatOptions o;
+    CLI::App app{
+        "Summarize scheduler run-queue latency (wakeup or preemption to running) as histograms",
+        argv[0]};
+    add_run_options(app, o.run);
+    app.add_option("interval_count", o.positional, "[interval [count]] as -i/--count")
+        ->expected(0, 2);
+    app.add_flag("-m,--milliseconds", o.milliseconds,
+                 "Histograms in milliseconds (default microseconds)");
+    auto* per_process = app.add_flag("-P,--pids", o.per_process, "One histogram per process");
+    app.add_flag("-L,--tids", o.per_thread, "One histogram per thread")->excludes(per_process);
+    app.add_option("-p,--pid", o.pids, "Trace these processes only (repeatable)");
+    app.add_option("-c,--cgroup", o.cgroup,
+                   "Trace tasks in this cgroup v2 directory (and below) only");
+    app.add_flag("--raw-tp", o.force_raw_tp, "Use the raw_tp fallback even where tp_btf works");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    if (!o.positional.empty())
+        o.run.interval_s = o.positional[0];
+    if (o.positional.size() > 1)
+        o.run.interval_count = int(o.positional[1]);
+    setup_libbpf_logging(o.run.verbose);
+
+    bool btf = !o.force_raw_tp && probe_capability(ProgramKind::kTpBtf).ok();
+    RunqlatSkeleton skel = load(o, btf);
+    if (int err = runqlat_bpf__attach(skel.get()))
+        throw UserError(
+            errno_message("cannot attach to the sched_wakeup/sched_switch tracepoints", err));
+    install_stop_signals();
+    if (!o.run.json)
+        std::fprintf(stderr, "Tracing run queue latency... Hit Ctrl-C to end.\n");
+    run_loop(o.run, [&](bool final) {
+        report::Report rep = collect(skel.get(), o, o.run.interval_s > 0);
+        rep.header.push_back({"attach", std::string(btf ? "tp_btf" : "raw_tp"), ""});
+        if (o.run.json)
+            report::write_json(std::cout, rep);
+        else
+            report::write_text(std::cout, rep);
+        std::cout.flush();
+        (void) final;
+    });
+    return 0;
+}
+
+}  // namespace
+
+BPFSCOPE_REGISTER_TOOL("runqlat", "Scheduler run-queue latency histograms with percentiles",
+                       runqlat_main);
+
+}  // namespace bpfscope
