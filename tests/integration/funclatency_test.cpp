@@ -49,9 +49,9 @@ size_t our_programs_loaded() {
 TEST(Funclatency, UprobeOnSleeperCountsEveryCallAndTimesIt) {
     std::string target = bin("sleeper") + ":sleep_known_time";
     auto tracer = std::async(std::launch::async, [&] {
-        return run_process({bin("bpfscope"), "funclatency", "-j", "-m", "-d", "4", target}, 60s);
+        return run_process({bin("bpfscope"), "funclatency", "-j", "-m", "-d", "8", target}, 60s);
     });
-    std::this_thread::sleep_for(1500ms);  // let it attach
+    std::this_thread::sleep_for(3000ms);  // let it attach, with room for a loaded machine
     auto workload = run_process({bin("sleeper"), "50", "2000"}, 30s);
     ASSERT_EQ(workload.exit_code, 0) << workload.err;
     auto result = tracer.get();
