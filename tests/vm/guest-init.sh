@@ -3,7 +3,7 @@
 # scenario named by `bpfscope.scenario=NAME` on the kernel command line, prints the files it left
 # in /results between markers on the console, then powers off. The host runner
 # (tests/vm/run-scenario.py) parses the markers; nothing here decides pass or fail.
-export PATH=/opt/bpfscope/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH=/opt/bpfscope/bin:/opt/bpfscope/vm-helpers:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/tmp
 MARK='@@BPFSCOPE-VM@@'
 

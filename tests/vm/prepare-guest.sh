@@ -7,9 +7,10 @@
 #   4. builds an initramfs (cpio newc + gzip) holding busybox-static, build/bin (bpfscope, its
 #      symlinks, the workloads), bpftool, every shared library ldd lists, the scenarios and /init.
 #
-# Usage: prepare-guest.sh --build-dir BUILD [--out DIR] [--cache-dir DIR]
+# Usage: prepare-guest.sh --build-dir BUILD [--out DIR] [--cache-dir DIR] [--extra-bin DIR]
 #   --out        default BUILD/vm-guest  (gets vmlinuz, initrd.gz, guest.env)
 #   --cache-dir  default BUILD/vm-cache  (downloaded .deb and extracted kernels, reused between runs)
+#   --extra-bin  default BUILD/vm-helpers (guest-only helper programs, /opt/bpfscope/vm-helpers)
 # Environment:
 #   BPFSCOPE_VM_KERNEL_SERIES   kernel series to pick the newest package of (default 6.1)
 #   BPFSCOPE_VM_KERNEL_PACKAGE  exact package name, overrides the series search
@@ -19,12 +20,14 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build_dir=""
 out_dir=""
 cache_dir=""
+extra_bin_dir=""
 while (($#)); do
   case "$1" in
     --build-dir) build_dir=$2; shift 2 ;;
     --out) out_dir=$2; shift 2 ;;
     --cache-dir) cache_dir=$2; shift 2 ;;
-    -h | --help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --extra-bin) extra_bin_dir=$2; shift 2 ;;
+    -h | --help) sed -n '2,18p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "prepare-guest: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -36,6 +39,7 @@ die() {
 build_dir=$(cd "$build_dir" && pwd)
 out_dir=${out_dir:-$build_dir/vm-guest}
 cache_dir=${cache_dir:-$build_dir/vm-cache}
+extra_bin_dir=${extra_bin_dir:-$build_dir/vm-helpers}
 bin_dir=$build_dir/bin
 [[ -x $bin_dir/bpfscope ]] || die "$bin_dir/bpfscope is missing: build first (make -C $build_dir -j2)"
 for tool in busybox cpio gzip dpkg-deb apt-get apt-cache sha256sum ldd; do
@@ -135,7 +139,8 @@ done
 # ---- 4. the initramfs ----------------------------------------------------------------------
 staging=$(mktemp -d "$out_dir/root.XXXXXX")
 trap 'rm -rf "$staging"' EXIT
-mkdir -p "$staging"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,results,scenarios,opt/bpfscope/bin}
+mkdir -p "$staging"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,results,scenarios}
+mkdir -p "$staging"/opt/bpfscope/{bin,vm-helpers}
 cp "$busybox_bin" "$staging/bin/busybox"
 for applet in $("$busybox_bin" --list); do
   [[ -e $staging/bin/$applet ]] || ln -s busybox "$staging/bin/$applet"
@@ -143,6 +148,9 @@ done
 
 # build/bin as is: bpfscope, its tool symlinks, the workloads, test binaries.
 cp -a "$bin_dir/." "$staging/opt/bpfscope/bin/"
+if [[ -d $extra_bin_dir ]]; then
+  cp -a "$extra_bin_dir/." "$staging/opt/bpfscope/vm-helpers/"
+fi
 # bpftool lets scenarios check that nothing stays attached.
 bpftool_bin=""
 for candidate in /usr/sbin/bpftool /usr/local/sbin/bpftool; do
@@ -171,7 +179,7 @@ while IFS= read -r -d '' executable; do
   if grep -q 'not found' <<< "$ldd_output"; then
     die "ldd $executable: $(grep 'not found' <<< "$ldd_output" | head -n1)"
   fi
-done < <(find "$staging/opt/bpfscope/bin" "$staging/usr/sbin" -type f -perm -u+x -print0)
+done < <(find "$staging/opt/bpfscope" "$staging/usr/sbin" -type f -perm -u+x -print0)
 
 cp "$here"/scenarios/*.sh "$staging/scenarios/"
 install -m 0755 "$here/guest-init.sh" "$staging/init"
