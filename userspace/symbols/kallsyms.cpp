@@ -117,10 +117,13 @@ std::vector<std::string> Kallsyms::similar(const std::string& name, size_t limit
     std::string_view wanted = name;
     for (const auto& symbol : by_address_) {
         if (symbol.type != 't' && symbol.type != 'T') continue;
+        if (symbol.name.rfind("__pfx_", 0) == 0) continue;  // padding before a function, not code
         std::string_view candidate = symbol.name;
         size_t score;
+        std::string_view base = base_function_name(candidate);
+        bool long_enough = base.size() >= std::max<size_t>(6, wanted.size() / 2);
         if (candidate.find(wanted) != std::string_view::npos ||
-            wanted.find(base_function_name(candidate)) != std::string_view::npos)
+            (long_enough && wanted.find(base) != std::string_view::npos))
             score = candidate.size() > wanted.size() ? candidate.size() - wanted.size() : 0;
         else if (candidate.size() > wanted.size() + 8 || wanted.size() > candidate.size() + 8)
             continue;  // too different to be a typo or a rename

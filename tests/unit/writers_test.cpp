@@ -1,0 +1,102 @@
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "report/json_writer.h"
+#include "report/text_writer.h"
+
+using namespace bpfscope::report;
+
+namespace {
+Report sample_report() {
+    Report report;
+    report.tool = "funclatency";
+    report.header.push_back({"unit", std::string("us"), ""});
+    auto& section = report.add_section("vfs_read", "target");
+    section.add("backend", std::string("kprobe")).add("count", uint64_t(3)).add("avg", 1.5, "us");
+    section.notes.push_back("not used: fentry: refused");
+    Log2Histogram h;
+    h.unit = "us";
+    for (uint64_t v : {1, 5, 6}) h.record(v);
+    section.histogram = h;
+    report.warnings.push_back("3 starts lost");
+    return report;
+}
+}  // namespace
+
+TEST(TextWriter, BoundLabelsUsePowerOfTwoSuffixes) {
+    EXPECT_EQ(format_bound(0), "0");
+    EXPECT_EQ(format_bound(512), "512");
+    EXPECT_EQ(format_bound(1024), "1K");
+    EXPECT_EQ(format_bound(8192), "8K");
+    EXPECT_EQ(format_bound(1 << 20), "1M");
+    EXPECT_EQ(format_bound(1000), "1000");
+}
+
+TEST(TextWriter, HistogramHasOneRowPerBucketBetweenFirstAndLast) {
+    Log2Histogram h;
+    h.unit = "ns";
+    h.record(5);     // [4, 8)
+    h.record(2000);  // [1K, 2K)
+    h.record(2047);
+    std::string text = render_histogram(h, 10);
+    EXPECT_NE(text.find("[4, 8)"), std::string::npos);
+    EXPECT_NE(text.find("[1K, 2K)"), std::string::npos);
+    EXPECT_NE(text.find("|@@@@@@@@@@|"), std::string::npos);  // the peak fills the bar
+    EXPECT_NE(text.find("|@@@@@     |"), std::string::npos);  // half the peak
+    // Every bucket between the first and the last is shown, even empty ones.
+    EXPECT_NE(text.find("[512, 1K)"), std::string::npos);
+    EXPECT_EQ(text.find("[2K, 4K)"), std::string::npos);
+}
+
+TEST(TextWriter, ReportShowsFieldsNotesHistogramAndWarnings) {
+    std::ostringstream out;
+    write_text(out, sample_report());
+    std::string text = out.str();
+    EXPECT_NE(text.find("vfs_read"), std::string::npos);
+    EXPECT_NE(text.find("backend: kprobe"), std::string::npos);
+    EXPECT_NE(text.find("avg: 1.50 us"), std::string::npos);
+    EXPECT_NE(text.find("note: not used: fentry: refused"), std::string::npos);
+    EXPECT_NE(text.find("[4, 8)"), std::string::npos);
+    EXPECT_NE(text.find("WARNING: 3 starts lost"), std::string::npos);
+}
+
+TEST(JsonWriter, SchemaHasStableKeys) {
+    auto json = to_json(sample_report());
+    EXPECT_EQ(json["schema_version"], kReportSchemaVersion);
+    EXPECT_EQ(json["tool"], "funclatency");
+    EXPECT_TRUE(json["timestamp"].is_null());
+    EXPECT_EQ(json["header"]["unit"], "us");
+    const auto& section = json["sections"][0];
+    EXPECT_EQ(section["title"], "vfs_read");
+    EXPECT_EQ(section["kind"], "target");
+    EXPECT_EQ(section["fields"]["backend"], "kprobe");
+    EXPECT_EQ(section["fields"]["count"], 3);
+    EXPECT_EQ(section["units"]["avg"], "us");
+    EXPECT_EQ(section["histogram"]["count"], 3);
+    EXPECT_EQ(section["histogram"]["min"], 1);
+    EXPECT_EQ(section["histogram"]["max"], 6);
+    ASSERT_EQ(section["histogram"]["buckets"].size(), 3u);  // [1,2) [2,4) [4,8)
+    EXPECT_EQ(section["histogram"]["buckets"][2]["low"], 4);
+    EXPECT_EQ(section["histogram"]["buckets"][2]["high"], 8);
+    EXPECT_EQ(section["histogram"]["buckets"][2]["count"], 2);
+    EXPECT_EQ(json["warnings"][0], "3 starts lost");
+}
+
+TEST(JsonWriter, EmptyHistogramHasNullStatistics) {
+    Log2Histogram h;
+    h.unit = "ns";
+    auto json = to_json(h);
+    EXPECT_TRUE(json["p50"].is_null());
+    EXPECT_TRUE(json["buckets"].empty());
+}
+
+TEST(JsonWriter, WritesOneLinePerReport) {
+    std::ostringstream out;
+    write_json(out, sample_report());
+    write_json(out, sample_report());
+    std::string text = out.str();
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2);
+    auto first = nlohmann::json::parse(text.substr(0, text.find('\n')));
+    EXPECT_EQ(first["tool"], "funclatency");
+}

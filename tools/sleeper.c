@@ -1,0 +1,52 @@
+/* sleeper: calls sleep_known_time() N times; each call sleeps a known time.
+ * A uprobe target with an exact expected latency, for tests and benchmarks.
+ * usage: sleeper [CALLS=50] [SLEEP_US=2000] [START_DELAY_MS=0]
+ * busy_call() is an almost empty function for per-event overhead benchmarks:
+ * sleeper --busy CALLS calls it CALLS times. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+__attribute__((noinline)) void sleep_known_time(long microseconds)
+{
+	struct timespec ts = { microseconds / 1000000, (microseconds % 1000000) * 1000 };
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+__attribute__((noinline)) int busy_call(int value)
+{
+	__asm__ volatile("" : "+r"(value));
+	return value + 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && strcmp(argv[1], "--busy") == 0) {
+		long calls = atol(argv[2]);
+		int value = 0;
+
+		for (long i = 0; i < calls; i++)
+			value = busy_call(value);
+		printf("busy calls: %ld (%d)\n", calls, value);
+		return 0;
+	}
+	long calls = argc > 1 ? atol(argv[1]) : 50;
+	long sleep_us = argc > 2 ? atol(argv[2]) : 2000;
+	long start_delay_ms = argc > 3 ? atol(argv[3]) : 0;
+
+	if (start_delay_ms > 0) {
+		/* Not through sleep_known_time: the delay must not count as a call. */
+		struct timespec delay = { start_delay_ms / 1000, (start_delay_ms % 1000) * 1000000 };
+
+		while (nanosleep(&delay, &delay) != 0)
+			;
+	}
+	for (long i = 0; i < calls; i++)
+		sleep_known_time(sleep_us);
+	printf("calls: %ld sleep_us: %ld\n", calls, sleep_us);
+	return 0;
+}
