@@ -29,6 +29,7 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)  # scenarios import vmcheck
 MARK = b"@@BPFSCOPE-VM@@"
 DEFAULT_TIMEOUT = 120
 PR_SET_PDEATHSIG = 1

@@ -8,11 +8,11 @@ def check(r):
     r.expect(btf_bytes > 1_000_000, f"/sys/kernel/btf/vmlinux present ({btf_bytes} bytes)")
     symbols = {line.split()[2] for line in r.lines("kallsyms.txt")}
     r.expect("memory_stat_show" in symbols, f"memory.stat read path in kallsyms: {sorted(symbols)}")
-    r.expect("mem_cgroup_flush_stats" in symbols, "mem_cgroup_flush_stats in kallsyms")
+    r.expect("__mem_cgroup_flush_stats" in symbols, "__mem_cgroup_flush_stats in kallsyms")
     r.expect("ep_poll_callback" in symbols, "ep_poll_callback (nested-scenario target) in kallsyms")
     # fentry needs each function in BTF (kprobes only need kallsyms).
     btf_funcs = {line.split("'")[1] for line in r.lines("btf-funcs.txt")}
-    for function in ("memory_stat_show", "mem_cgroup_flush_stats", "ep_poll_callback"):
+    for function in ("memory_stat_show", "__mem_cgroup_flush_stats", "ep_poll_callback"):
         r.expect(function in btf_funcs, f"{function} has a BTF FUNC record")
     r.expect("memory" in r.text("subtree_control").split(),
              "cgroup2 root delegates +memory to its children")
