@@ -20,4 +20,19 @@ static __always_inline __u32 log2_slot(__u64 value)
 	return width + (__u32)value;
 }
 
+/* Quarter-octave slots for percentiles: values below 4 have their own slot;
+ * above, each power of two is split in four equal parts. Mirrors
+ * fine_slot() in userspace/report/histogram.h. */
+#define BPFSCOPE_FINE_SLOTS 256
+
+static __always_inline __u32 fine_slot(__u64 value)
+{
+	__u32 top;
+
+	if (value < 4)
+		return (__u32)value;
+	top = log2_slot(value) - 1; /* index of the highest set bit, >= 2 */
+	return 4 + (top - 2) * 4 + (__u32)((value >> (top - 2)) & 3);
+}
+
 #endif

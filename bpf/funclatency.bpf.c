@@ -68,4 +68,20 @@ int tracepoint_end(void *ctx)
 	return 0;
 }
 
+/* Events that are not raw tracepoints (e.g. syscalls:sys_enter_read, made
+ * from raw_syscalls) attach through perf as classic tracepoints. */
+SEC("tracepoint")
+int perf_tracepoint_start(void *ctx)
+{
+	latency_enter(target_id);
+	return 0;
+}
+
+SEC("tracepoint")
+int perf_tracepoint_end(void *ctx)
+{
+	latency_exit(target_id);
+	return 0;
+}
+
 char LICENSE[] SEC("license") = "GPL";

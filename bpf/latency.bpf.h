@@ -92,6 +92,9 @@ static __always_inline void latency_record(__u32 target_id, __u64 delta_ns)
 	slot = log2_slot(delta_ns / latency_unit_divisor);
 	if (slot < LATENCY_SLOTS)
 		stats->slots[slot]++;
+	slot = fine_slot(delta_ns);
+	if (slot < LATENCY_FINE_SLOTS)
+		stats->fine_ns[slot]++;
 	if (stats->count == 0 || delta_ns < stats->min_ns)
 		stats->min_ns = delta_ns;
 	if (delta_ns > stats->max_ns)

@@ -11,10 +11,12 @@
 #define LATENCY_MAX_TARGETS 64
 #define LATENCY_MAX_DEPTH 16
 #define LATENCY_SLOTS 65
+#define LATENCY_FINE_SLOTS 256
 
 /* One per target, per CPU: summed in user space. */
 struct latency_stats {
 	__u64 slots[LATENCY_SLOTS]; /* log2 of the latency in the run's unit */
+	__u64 fine_ns[LATENCY_FINE_SLOTS]; /* quarter-octave slots of the latency in ns, for percentiles */
 	__u64 count;
 	__u64 sum_ns;
 	__u64 min_ns;

@@ -86,3 +86,38 @@ TEST(Log2Histogram, MergeAddsEverything) {
     EXPECT_EQ(a.max, 1000u);
     EXPECT_EQ(a.sum, 1011u);
 }
+
+TEST(FineSlot, QuarterOctaveBoundaries) {
+    using bpfscope::report::fine_slot;
+    using bpfscope::report::fine_slot_high;
+    using bpfscope::report::fine_slot_low;
+    for (uint64_t v = 0; v < 4; v++) EXPECT_EQ(fine_slot(v), v);
+    EXPECT_EQ(fine_slot(4), 4u);
+    EXPECT_EQ(fine_slot(5), 5u);
+    EXPECT_EQ(fine_slot(8), 8u);    // [8, 10)
+    EXPECT_EQ(fine_slot(9), 8u);
+    EXPECT_EQ(fine_slot(10), 9u);   // [10, 12)
+    EXPECT_EQ(fine_slot(UINT64_MAX), 251u);
+    for (unsigned slot = 0; slot < 251; slot++) {
+        EXPECT_EQ(fine_slot(fine_slot_low(slot)), slot) << slot;
+        EXPECT_EQ(fine_slot(fine_slot_high(slot) - 1), slot) << slot;
+        EXPECT_EQ(fine_slot_high(slot), fine_slot_low(slot + 1));
+    }
+}
+
+TEST(Log2Histogram, FineSlotsMakePercentilesAccurate) {
+    Log2Histogram h;
+    h.unit = "ms";
+    h.ns_per_unit = 1e6;
+    h.fine_ns.assign(bpfscope::report::kFineSlots, 0);
+    // 50 sleeps of about 2.06 ms: the log2 bucket [2, 4) ms alone would say ~3 ms.
+    h.min_ns = 2'060'000;
+    h.max_ns = 2'109'000;
+    for (int i = 0; i < 50; i++) {
+        uint64_t ns = 2'060'000 + uint64_t(i) * 1000;
+        h.record(ns / 1'000'000);
+        h.fine_ns[bpfscope::report::fine_slot(ns)]++;
+    }
+    EXPECT_NEAR(h.percentile(0.5), 2.06, 0.1);
+    EXPECT_NEAR(h.percentile(0.99), 2.1, 0.15);
+}

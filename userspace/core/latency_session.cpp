@@ -101,12 +101,13 @@ struct LatencySession::Impl {
     int possible_cpus = 1;
 
     // Loads and attaches one target with one backend; returns why it failed, or "".
+    // perf_tracepoint: brackets through classic (perf) tracepoints instead of raw ones.
     std::string try_backend(TargetPlan& plan, Backend backend, uint32_t target_id,
-                            const LatencyOptions& options);
+                            const LatencyOptions& options, bool perf_tracepoint = false);
 };
 
 std::string LatencySession::Impl::try_backend(TargetPlan& plan, Backend backend, uint32_t target_id,
-                                              const LatencyOptions& options) {
+                                              const LatencyOptions& options, bool perf_tracepoint) {
     auto [start_kind, end_kind] = program_kinds(backend);
     auto instance = std::make_unique<Instance>();
     instance->skel.reset(funclatency_bpf__open());
@@ -123,9 +124,11 @@ std::string LatencySession::Impl::try_backend(TargetPlan& plan, Backend backend,
         case Backend::kKprobe: start = skel->progs.kprobe_start, end = skel->progs.kretprobe_end; break;
         case Backend::kUprobe: start = skel->progs.uprobe_start, end = skel->progs.uretprobe_end; break;
         case Backend::kTracepoint:
-            start = skel->progs.tracepoint_start, end = skel->progs.tracepoint_end;
+            start = perf_tracepoint ? skel->progs.perf_tracepoint_start : skel->progs.tracepoint_start;
+            end = perf_tracepoint ? skel->progs.perf_tracepoint_end : skel->progs.tracepoint_end;
             break;
     }
+    if (perf_tracepoint) start_kind = end_kind = ProgramKind::kTracepoint;
     bpf_program* program;
     bpf_object__for_each_program(program, skel->obj) {
         bpf_program__set_autoload(program, program == start || program == end);
@@ -154,8 +157,13 @@ std::string LatencySession::Impl::try_backend(TargetPlan& plan, Backend backend,
                 break;
             }
             case Backend::kTracepoint:
-                link = bpf_program__attach_raw_tracepoint(
-                    prog, (is_end ? target.end_event : target.start_event).c_str());
+                if (perf_tracepoint)
+                    link = bpf_program__attach_tracepoint(
+                        prog, (is_end ? target.end_category : target.start_category).c_str(),
+                        (is_end ? target.end_event : target.start_event).c_str());
+                else
+                    link = bpf_program__attach_raw_tracepoint(
+                        prog, (is_end ? target.end_event : target.start_event).c_str());
                 break;
         }
         if (!link) {
@@ -257,6 +265,16 @@ LatencySession::LatencySession(std::vector<TargetSpec> targets, LatencyOptions o
                 if (failure.empty() && !capability.ok()) failure = capability.reason;
             }
             if (failure.empty()) failure = impl_->try_backend(plan, backend, id, options_);
+            if (!failure.empty() && backend == Backend::kTracepoint) {
+                // Not a raw tracepoint (e.g. syscalls:*): the classic tracepoint reaches it.
+                std::string perf_failure = impl_->try_backend(plan, backend, id, options_, true);
+                if (perf_failure.empty()) {
+                    plan.not_used.push_back("raw_tp: " + failure + "; attached as a perf tracepoint");
+                    failure.clear();
+                } else {
+                    failure = "raw_tp: " + failure + "; perf tracepoint: " + perf_failure;
+                }
+            }
             if (failure.empty()) {
                 plan.backend = backend;
                 break;
@@ -313,10 +331,14 @@ std::vector<LatencyResult> LatencySession::collect(bool reset) {
         LatencyResult& result = results[id];
         result.histogram.unit = options_.unit;
         result.histogram.slots.assign(report::kLog2Slots, 0);
+        result.histogram.fine_ns.assign(report::kFineSlots, 0);
+        result.histogram.ns_per_unit = double(unit_divisor(options_.unit));
         if (bpf_map_lookup_elem(stats_fd, &id, per_cpu.data()) != 0) continue;
         for (const auto& cpu : per_cpu) {
             for (unsigned slot = 0; slot < LATENCY_SLOTS && slot < report::kLog2Slots; slot++)
                 result.histogram.slots[slot] += cpu.slots[slot];
+            for (unsigned slot = 0; slot < LATENCY_FINE_SLOTS && slot < report::kFineSlots; slot++)
+                result.histogram.fine_ns[slot] += cpu.fine_ns[slot];
             if (cpu.count > 0) {
                 result.min_ns = result.count == 0 ? cpu.min_ns : std::min<uint64_t>(result.min_ns, cpu.min_ns);
                 result.max_ns = std::max<uint64_t>(result.max_ns, cpu.max_ns);
@@ -332,6 +354,8 @@ std::vector<LatencyResult> LatencySession::collect(bool reset) {
         result.histogram.sum = result.sum_ns / divisor;
         result.histogram.min = result.min_ns / divisor;
         result.histogram.max = result.max_ns / divisor;
+        result.histogram.min_ns = result.min_ns;
+        result.histogram.max_ns = result.max_ns;
         result.open_calls = open_calls[id];
         if (reset) {
             std::vector<latency_stats> zeros(static_cast<size_t>(cpus));
