@@ -42,7 +42,16 @@ cache_dir=${cache_dir:-$build_dir/vm-cache}
 extra_bin_dir=${extra_bin_dir:-$build_dir/vm-helpers}
 bin_dir=$build_dir/bin
 [[ -x $bin_dir/bpfscope ]] || die "$bin_dir/bpfscope is missing: build first (make -C $build_dir -j2)"
-for tool in busybox cpio gzip dpkg-deb apt-get apt-cache sha256sum ldd; do
+# A fresh clone on a fresh machine: install what the VM suite needs (qemu-system-x86,
+# busybox-static, cpio, ...) with the project's own script when we can.
+have() { command -v "$1" > /dev/null || [[ -x /usr/sbin/$1 ]]; }
+if ! have qemu-system-x86_64 || ! have busybox || ! have cpio || ! have bpftool; then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "prepare-guest: installing missing packages with scripts/install-deps.sh" >&2
+    "$here/../../scripts/install-deps.sh" || die "scripts/install-deps.sh failed"
+  fi
+fi
+for tool in qemu-system-x86_64 busybox cpio gzip dpkg-deb apt-get apt-cache sha256sum ldd; do
   command -v "$tool" > /dev/null || die "'$tool' not found: run scripts/install-deps.sh"
 done
 busybox_bin=$(command -v busybox)
