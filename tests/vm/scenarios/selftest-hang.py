@@ -1,6 +1,6 @@
 """Harness self-test: the runner kills a hung guest at its timeout and reports it as a failure."""
-EXPECT_FAILURE = r"^guest hung: no poweroff within 20 s \(during the scenario\)"
-TIMEOUT = 20
+EXPECT_FAILURE = r"^guest hung: no poweroff within 15 s \(during the scenario\)"
+TIMEOUT = 15
 
 
 def check(r):
