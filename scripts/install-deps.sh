@@ -17,7 +17,7 @@ packages=(
   # tests and benchmarks (anchors and real consumers)
   linux-perf trace-cmd bpftrace libbpf-tools util-linux procps
   qemu-system-x86 busybox-static cpio xz-utils
-  golang-go chromium python3 libxml2-utils
+  golang-go chromium python3 libxml2-utils time bc
 )
 missing=()
 for p in "${packages[@]}"; do

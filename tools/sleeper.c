@@ -2,12 +2,23 @@
  * A uprobe target with an exact expected latency, for tests and benchmarks.
  * usage: sleeper [CALLS=50] [SLEEP_US=2000] [START_DELAY_MS=0]
  * busy_call() is an almost empty function for per-event overhead benchmarks:
- * sleeper --busy CALLS calls it CALLS times. */
+ * sleeper --busy CALLS calls it CALLS times; sleeper --syscalls N makes N
+ * getppid syscalls. Both print the loop's time as "loop_ns: X". */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 __attribute__((noinline)) void sleep_known_time(long microseconds)
 {
@@ -28,10 +39,20 @@ int main(int argc, char **argv)
 	if (argc >= 3 && strcmp(argv[1], "--busy") == 0) {
 		long calls = atol(argv[2]);
 		int value = 0;
+		long long start = now_ns();
 
 		for (long i = 0; i < calls; i++)
 			value = busy_call(value);
-		printf("busy calls: %ld (%d)\n", calls, value);
+		printf("busy calls: %ld (%d)\nloop_ns: %lld\n", calls, value, now_ns() - start);
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[1], "--syscalls") == 0) {
+		long calls = atol(argv[2]);
+		long long start = now_ns();
+
+		for (long i = 0; i < calls; i++)
+			syscall(SYS_getppid);
+		printf("syscalls: %ld\nloop_ns: %lld\n", calls, now_ns() - start);
 		return 0;
 	}
 	long calls = argc > 1 ? atol(argv[1]) : 50;

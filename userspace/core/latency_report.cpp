@@ -41,13 +41,14 @@ report::Section latency_section(const TargetPlan& plan, const LatencyResult& res
     return section;
 }
 
-report::Section overhead_section(const ProgramRunStats& stats, bool known) {
+report::Section overhead_section(const ProgramRunStats& stats, bool known, bool wanted) {
     report::Section section;
     section.title = "bpfscope overhead (BPF program run time)";
     section.kind = "overhead";
     if (!known) {
         section.add("known", false);
-        section.notes.push_back("BPF run-time statistics could not be enabled (BPF_ENABLE_STATS failed)");
+        section.notes.push_back(wanted ? "BPF run-time statistics could not be enabled (BPF_ENABLE_STATS failed)"
+                                       : "not measured (--no-overhead)");
         return section;
     }
     section.add("known", true);

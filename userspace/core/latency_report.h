@@ -13,7 +13,7 @@ namespace bpfscope {
 report::Section latency_section(const TargetPlan& plan, const LatencyResult& result, const std::string& unit);
 
 // kind "overhead": run count, total and average run time of our programs.
-report::Section overhead_section(const ProgramRunStats& stats, bool known);
+report::Section overhead_section(const ProgramRunStats& stats, bool known, bool wanted = true);
 
 // Adds a report warning for every target that lost data.
 void add_loss_warnings(report::Report& report, const std::vector<TargetPlan>& plans,

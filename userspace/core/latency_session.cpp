@@ -192,6 +192,7 @@ LatencySession::LatencySession(std::vector<TargetSpec> targets, LatencyOptions o
                         std::to_string(LATENCY_MAX_TARGETS) + " in one run");
     if (options_.start_map_entries == 0) throw UserError("--start-map-size must be at least 1");
     unit_divisor(options_.unit);  // validates
+    if (options_.measure_overhead) stats_scope_.emplace();
     impl_->possible_cpus = libbpf_num_possible_cpus();
 
     // The master instance loads no program: it owns the shared maps.

@@ -35,7 +35,11 @@ int funclatency_main(int argc, char** argv) {
                                "raw_tp"}));
     app.add_option("--start-map-size", latency.start_map_entries,
                    "Capacity of the per-thread start map (threads x targets in flight)");
+    bool no_overhead = false;
+    app.add_flag("--no-overhead", no_overhead,
+                 "Do not measure our own BPF run time (saves ~40 ns per probe hit)");
     CLI11_PARSE(app, argc, argv);
+    latency.measure_overhead = !no_overhead;
     if (milliseconds && microseconds) throw bpfscope::UserError("-m and -u exclude each other: pick one unit");
     latency.unit = milliseconds ? "ms" : microseconds ? "us" : "ns";
     if (!backend.empty()) latency.forced_backend = bpfscope::parse_backend(backend);
@@ -64,7 +68,8 @@ int funclatency_main(int argc, char** argv) {
                          {"elapsed", elapsed, "s"}};
         for (size_t i = 0; i < results.size(); i++)
             report.sections.push_back(bpfscope::latency_section(session.plans()[i], results[i], latency.unit));
-        report.sections.push_back(bpfscope::overhead_section(session.overhead(), session.overhead_known()));
+        report.sections.push_back(bpfscope::overhead_section(session.overhead(), session.overhead_known(),
+                                                                latency.measure_overhead));
         bpfscope::add_loss_warnings(report, session.plans(), results);
         if (run.json)
             bpfscope::report::write_json(std::cout, report);

@@ -1,0 +1,129 @@
+#include "report/stack_outputs.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "core/error.h"
+#include "report/flamegraph.h"
+#include "report/folded.h"
+#include "report/pprof.h"
+
+namespace bpfscope::report {
+
+void add_stack_output_options(CLI::App& app, StackOutputOptions& options) {
+    app.add_option("--folded", options.folded_path,
+                   "Write folded stacks (comm;root;...;leaf COUNT) to FILE")
+        ->type_name("FILE");
+    app.add_option("--svg", options.svg_path, "Write an interactive flame graph SVG to FILE")
+        ->type_name("FILE");
+    app.add_option("--pprof", options.pprof_path,
+                   "Write a gzip-compressed pprof profile (profile.proto) to FILE")
+        ->type_name("FILE");
+    app.add_option("--title", options.title, "Flame graph title");
+    app.add_flag("--annotate", options.annotate_frames,
+                 "Suffix kernel frames with _[k] and inlined frames with _[i] (folded and SVG)");
+}
+
+namespace {
+
+void write_all(int fd, std::string_view content, const std::string& path) {
+    while (!content.empty()) {
+        ssize_t written = ::write(fd, content.data(), content.size());
+        if (written < 0) {
+            if (errno == EINTR)
+                continue;
+            throw UserError(errno_message("cannot write " + path, errno));
+        }
+        content.remove_prefix(static_cast<size_t>(written));
+    }
+}
+
+}  // namespace
+
+void write_file_atomically(const std::string& path, std::string_view content) {
+    if (path == "-") {
+        std::fflush(stdout);
+        write_all(STDOUT_FILENO, content, "stdout");
+        return;
+    }
+    std::string pattern = path + ".tmp.XXXXXX";
+    std::vector<char> temp_name(pattern.begin(), pattern.end());
+    temp_name.push_back('\0');
+    int fd = ::mkstemp(temp_name.data());
+    if (fd < 0) {
+        throw UserError(errno_message("cannot write " + path, errno));
+    }
+    std::string temp_path(temp_name.data());
+    try {
+        write_all(fd, content, path);
+        // mkstemp creates 0600; an output file gets the usual 0644 (minus umask).
+        mode_t mask = ::umask(0);
+        ::umask(mask);
+        ::fchmod(fd, 0666 & ~mask);
+        if (::close(fd) != 0) {
+            fd = -1;
+            throw UserError(errno_message("cannot write " + path, errno));
+        }
+        fd = -1;
+        if (::rename(temp_path.c_str(), path.c_str()) != 0) {
+            throw UserError(errno_message("cannot write " + path, errno));
+        }
+    } catch (...) {
+        if (fd >= 0)
+            ::close(fd);
+        ::unlink(temp_path.c_str());
+        throw;
+    }
+}
+
+std::string default_count_name(const StackProfile& profile) {
+    if (profile.unit.empty() || profile.unit == "count")
+        return "samples";
+    if (profile.unit == "nanoseconds")
+        return "ns";
+    if (profile.unit == "microseconds")
+        return "us";
+    if (profile.unit == "milliseconds")
+        return "ms";
+    if (profile.unit == "seconds")
+        return "s";
+    return profile.unit;
+}
+
+void write_stack_outputs(const StackProfile& profile, const StackOutputOptions& options) {
+    if (!options.folded_path.empty()) {
+        FoldedWriteOptions folded_options;
+        folded_options.annotate_frames = options.annotate_frames;
+        write_file_atomically(options.folded_path, to_folded(profile, folded_options));
+    }
+    if (!options.svg_path.empty()) {
+        FoldedWriteOptions folded_options;
+        folded_options.annotate_frames = options.annotate_frames;
+        FoldedStacks stacks = folded_stacks_from_profile(profile, folded_options);
+        if (stacks.stacks.empty()) {
+            throw UserError("no stacks were recorded; not writing an empty flame graph to " +
+                            options.svg_path);
+        }
+        FlameGraphOptions graph;
+        graph.title = options.title;
+        graph.subtitle = options.subtitle;
+        graph.count_name =
+            options.count_name.empty() ? default_count_name(profile) : options.count_name;
+        graph.colors = options.colors.empty() ? (profile.sample_type == "offcpu" ? "io" : "hot")
+                                              : options.colors;
+        graph.hash = true;  // the same function keeps its colour across runs
+        FlameLayout layout = layout_flame_graph(stacks, graph);
+        write_file_atomically(options.svg_path, render_flame_graph_svg(stacks, layout, graph));
+    }
+    if (!options.pprof_path.empty()) {
+        write_file_atomically(options.pprof_path, encode_pprof(profile));
+    }
+}
+
+}  // namespace bpfscope::report

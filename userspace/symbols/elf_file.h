@@ -1,0 +1,96 @@
+#pragma once
+// One ELF file (executable, shared library, vDSO image) opened with elfutils' libdwfl:
+// symbol tables (.symtab, .dynsym, and those of a separate debug file found through
+// .gnu_debuglink or /usr/lib/debug/.build-id), DWARF for inlined frames and lines.
+// Addresses here are the file's own link-time virtual addresses; translating a process
+// address needs the mapping (see file_offset_to_address).
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "report/stack_profile.h"
+
+struct Dwfl;
+struct Dwfl_Module;
+
+namespace bpfscope::symbols {
+
+class ElfFile {
+  public:
+    struct Options {
+        bool source_lines = false;  // fill StackFrame::file/line
+        // Where separate debug files are searched, in elfutils' syntax: colon-separated
+        // directories; "" relative entries are taken from the file's directory (for
+        // .gnu_debuglink), absolute ones also hold .build-id/xx/yyyy.debug. Empty means
+        // elfutils' default ":.debug:/usr/lib/debug".
+        std::string debuginfo_path = {};
+        // Look the debug file up (and read the symbol table) while opening, instead of
+        // on first use: needed when lookup_path will vanish (/proc/PID/root/...).
+        bool find_debug_now = false;
+    };
+
+    // Takes ownership of `fd` (closed on failure too). `lookup_path` is where the file
+    // lives as seen from here (its directory is searched for .gnu_debuglink files);
+    // `display_name` is the module name frames carry (the path in the process's view).
+    // On failure returns null and sets `error`.
+    static std::unique_ptr<ElfFile> open_fd(int fd, const std::string& lookup_path,
+                                            std::string display_name, const Options& options,
+                                            std::string& error);
+    static std::unique_ptr<ElfFile> open_path(const std::string& path, const Options& options,
+                                              std::string& error);
+
+    ~ElfFile();
+    ElfFile(const ElfFile&) = delete;
+    ElfFile& operator=(const ElfFile&) = delete;
+
+    const std::string& display_name() const { return display_name_; }
+    const std::string& build_id() const { return build_id_; }  // hex, "" when none
+    bool has_dwarf();  // finds the debug file if not done yet
+
+    // The link-time virtual address of the byte at `file_offset`, through the PT_LOAD
+    // segment holding it. For a process address in a mapping of this file:
+    // file_offset = address - mapping start + mapping file offset.
+    std::optional<uint64_t> file_offset_to_address(uint64_t file_offset) const;
+
+    // Frames for one link-time address, ROOT FIRST: the real function, then the
+    // functions inlined into it down to the innermost (inlined = true). A single
+    // "[unknown]" frame when no symbol covers the address. `address` fields are 0.
+    // Cached per address.
+    const std::vector<report::StackFrame>& frames(uint64_t address);
+
+  private:
+    ElfFile() = default;
+    std::vector<report::StackFrame> resolve(uint64_t address) const;
+    void load_debug();
+
+    struct LoadSegment {
+        uint64_t file_offset;
+        uint64_t file_size;
+        uint64_t vaddr;
+    };
+    struct DwflDeleter {
+        void operator()(Dwfl* dwfl) const;
+    };
+
+    // libdwfl keeps pointers to the callbacks and the search path: they live here, in
+    // a heap object that never moves, and are declared before dwfl_ (destroyed after).
+    std::string debuginfo_path_;
+    char* debuginfo_path_pointer_ = nullptr;
+    struct CallbacksHolder;
+    std::unique_ptr<CallbacksHolder> callbacks_;
+    std::unique_ptr<Dwfl, DwflDeleter> dwfl_;
+    Dwfl_Module* module_ = nullptr;  // owned by dwfl_
+    uint64_t bias_ = 0;              // libdwfl's address = link-time address + bias_
+    std::string display_name_;
+    std::string build_id_;
+    bool has_dwarf_ = false;
+    bool debug_loaded_ = false;
+    bool source_lines_ = false;
+    std::vector<LoadSegment> segments_;
+    std::unordered_map<uint64_t, std::vector<report::StackFrame>> cache_;
+};
+
+}  // namespace bpfscope::symbols

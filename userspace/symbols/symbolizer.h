@@ -1,0 +1,74 @@
+#pragma once
+// Turns raw BPF stack traces (instruction addresses, leaf first) into named frames
+// (root first), for kernel stacks (/proc/kallsyms) and user stacks (/proc/PID/maps +
+// ELF/DWARF through elfutils). User symbols survive process exit: observe_process()
+// opens and pins a process's ELF files while it lives, so its stacks can still be
+// symbolized at report time. Not thread-safe: one Symbolizer per reporting thread.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "report/stack_profile.h"
+
+namespace bpfscope::symbols {
+
+class Symbolizer {
+  public:
+    struct Options {
+        bool source_lines = false;    // -v: fill StackFrame::file/line from DWARF
+        bool kernel_offsets = false;  // -v: kernel names as "sym+0x1f"
+        // Remove the frames a tracing tool introduces at the leaf of kernel stacks
+        // (bpf_prog_*, bpf_trampoline_*, and the tracepoint glue that called them).
+        bool trim_tool_frames = true;
+        // Kallsyms text to use instead of /proc/kallsyms (tests); empty = /proc/kallsyms.
+        std::string kallsyms_path = {};
+        // Search path for separate debug files (.gnu_debuglink, .build-id), elfutils
+        // syntax; empty = ":.debug:/usr/lib/debug".
+        std::string debuginfo_path = {};
+    };
+
+    struct Stats {
+        uint64_t frames = 0;                     // addresses symbolized (one per input address)
+        uint64_t unknown_frames = 0;             // of those, printed as "[unknown]"
+        uint64_t processes_gone_unobserved = 0;  // user stacks of pids that had exited
+                                                 // before observe_process() saw them
+        uint64_t trimmed_frames = 0;             // tool frames removed from kernel stacks
+        uint64_t elf_files_loaded = 0;           // distinct ELF files opened (cache misses)
+        uint64_t processes_observed = 0;
+    };
+
+    Symbolizer();
+    explicit Symbolizer(Options options);
+    ~Symbolizer();
+    Symbolizer(Symbolizer&&) noexcept;
+    Symbolizer& operator=(Symbolizer&&) noexcept;
+
+    // Call on first sight of a pid, while it lives: reads /proc/PID/maps and opens and
+    // pins the ELF files of its executable mappings (through /proc/PID/map_files, or
+    // /proc/PID/root/<path> for other mount namespaces and unprivileged callers), so
+    // its stacks can be symbolized after it exits. A known pid costs one hash lookup.
+    // Returns false when the process is gone (or its maps cannot be read).
+    bool observe_process(uint32_t pid);
+
+    // Drop what is kept for a pid (its mappings; shared ELF files stay cached).
+    void forget_process(uint32_t pid);
+
+    // BPF stack traces come leaf first (a zero address ends the trace); both return
+    // frames ROOT FIRST, inlined functions expanded into frames of their own
+    // (StackFrame::inlined, sharing the address of the real frame after them), names
+    // demangled. Every address but the leaf is a return address and is looked up at
+    // address-1, so the call instruction's function and line are reported.
+    std::vector<report::StackFrame> kernel_frames(std::span<const uint64_t> ips_leaf_first);
+    std::vector<report::StackFrame> user_frames(uint32_t pid,
+                                                std::span<const uint64_t> ips_leaf_first);
+
+    Stats stats() const;
+
+  private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bpfscope::symbols
