@@ -155,8 +155,9 @@ for applet in $("$busybox_bin" --list); do
   [[ -e $staging/bin/$applet ]] || ln -s busybox "$staging/bin/$applet"
 done
 
-# build/bin as is: bpfscope, its tool symlinks, the workloads, test binaries.
-cp -a "$bin_dir/." "$staging/opt/bpfscope/bin/"
+# build/bin: bpfscope, its tool symlinks, the workloads. Not the gtest binaries (unit_tests,
+# integration_tests: 50 MB, and the integration tests assert on the host kernel's facts).
+find "$bin_dir" -mindepth 1 -maxdepth 1 ! -name '*_tests' -exec cp -a {} "$staging/opt/bpfscope/bin/" \;
 if [[ -d $extra_bin_dir ]]; then
   cp -a "$extra_bin_dir/." "$staging/opt/bpfscope/vm-helpers/"
 fi

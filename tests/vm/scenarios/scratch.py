@@ -1,0 +1,2 @@
+def check(r):
+    print(r.text("v.err")[-6000:])
