@@ -1,2 +1,0 @@
-def check(r):
-    print(r.text("v.err")[-6000:])
