@@ -56,8 +56,9 @@ for tool in qemu-system-x86_64 busybox cpio gzip dpkg-deb apt-get apt-cache sha2
 done
 busybox_bin=$(command -v busybox)
 is_elf() { [[ $(head -c 4 "$1" 2> /dev/null | tail -c 3) == ELF ]]; }
-is_elf "$busybox_bin" && ! ldd "$busybox_bin" > /dev/null 2>&1 ||
-  die "$busybox_bin is not statically linked: install busybox-static (scripts/install-deps.sh)"
+if ! is_elf "$busybox_bin" || ldd "$busybox_bin" > /dev/null 2>&1; then
+  die "$busybox_bin is not a static executable: install busybox-static (scripts/install-deps.sh)"
+fi
 mkdir -p "$out_dir" "$cache_dir"
 
 # ---- 1. which kernel package --------------------------------------------------------------

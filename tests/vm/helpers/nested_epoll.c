@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
     for (long level = 0; level < depth; ++level) {
         epoll_fds[level] = epoll_create1(EPOLL_CLOEXEC);
         struct epoll_event event = {.events = EPOLLIN, .data = {.fd = watched_fd}};
-        if (epoll_fds[level] < 0 || epoll_ctl(epoll_fds[level], EPOLL_CTL_ADD, watched_fd, &event) != 0) {
+        if (epoll_fds[level] < 0 ||
+            epoll_ctl(epoll_fds[level], EPOLL_CTL_ADD, watched_fd, &event) != 0) {
             fprintf(stderr, "nested_epoll: epoll level %ld: %s\n", level + 1, strerror(errno));
             return 1;
         }
@@ -66,8 +67,8 @@ int main(int argc, char** argv) {
             return 1;
         }
     }
-    printf("nested_epoll: %ld writes, depth %ld: %ld ep_poll_callback calls expected\n", count, depth,
-           count * depth);
+    printf("nested_epoll: %ld writes, depth %ld: %ld ep_poll_callback calls expected\n", count,
+           depth, count * depth);
     for (long level = 0; level < depth; ++level) {
         close(epoll_fds[level]);
     }
