@@ -18,19 +18,23 @@
 namespace {
 
 uint64_t now_ns() {
-    timespec ts {};
+    timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 }
 
-bool readable(const std::string& path) { return access(path.c_str(), R_OK) == 0; }
+bool readable(const std::string& path) {
+    return access(path.c_str(), R_OK) == 0;
+}
 
 std::string default_path() {
     // cgroup2 root with the memory controller: its root has no memory.stat
     // before 6.x on some kernels, so check the file itself.
-    for (const char* candidate : {"/sys/fs/cgroup/memory.stat", "/sys/fs/cgroup/unified/memory.stat",
-                                  "/sys/fs/cgroup/memory/memory.stat"}) {
-        if (readable(candidate)) return candidate;
+    for (const char* candidate :
+         {"/sys/fs/cgroup/memory.stat", "/sys/fs/cgroup/unified/memory.stat",
+          "/sys/fs/cgroup/memory/memory.stat"}) {
+        if (readable(candidate))
+            return candidate;
     }
     return "/sys/fs/cgroup/memory/memory.stat";
 }
@@ -56,12 +60,22 @@ int main(int argc, char** argv) {
             }
             return argv[++i];
         };
-        if (arg == "--path") path = value();
-        else if (arg == "--count" || arg == "-n") count = std::strtol(value(), nullptr, 10);
-        else if (arg == "--delay-us") delay_us = std::strtol(value(), nullptr, 10);
-        else if (arg == "--quiet" || arg == "-q") quiet = true;
-        else if (arg == "-h" || arg == "--help") { usage(); return 0; }
-        else { std::fprintf(stderr, "readstats: unknown option '%s'\n", arg.c_str()); usage(); return 2; }
+        if (arg == "--path")
+            path = value();
+        else if (arg == "--count" || arg == "-n")
+            count = std::strtol(value(), nullptr, 10);
+        else if (arg == "--delay-us")
+            delay_us = std::strtol(value(), nullptr, 10);
+        else if (arg == "--quiet" || arg == "-q")
+            quiet = true;
+        else if (arg == "-h" || arg == "--help") {
+            usage();
+            return 0;
+        } else {
+            std::fprintf(stderr, "readstats: unknown option '%s'\n", arg.c_str());
+            usage();
+            return 2;
+        }
     }
     if (count <= 0) {
         std::fprintf(stderr, "readstats: --count must be a positive number\n");
@@ -75,14 +89,16 @@ int main(int argc, char** argv) {
         uint64_t before = now_ns();
         int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
-            std::fprintf(stderr, "readstats: cannot open %s: %s\n", path.c_str(), std::strerror(errno));
+            std::fprintf(stderr, "readstats: cannot open %s: %s\n", path.c_str(),
+                         std::strerror(errno));
             return 1;
         }
         while (read(fd, buffer.data(), buffer.size()) > 0) {
         }
         close(fd);
         latencies.push_back(now_ns() - before);
-        if (delay_us > 0) usleep(useconds_t(delay_us));
+        if (delay_us > 0)
+            usleep(useconds_t(delay_us));
     }
     double elapsed_s = double(now_ns() - start) / 1e9;
     std::sort(latencies.begin(), latencies.end());
@@ -91,9 +107,10 @@ int main(int argc, char** argv) {
         return double(latencies[index]) / 1000.0;
     };
     if (!quiet) {
-        std::printf("file: %s\nreads: %ld\nreads_per_s: %.0f\n", path.c_str(), count, double(count) / elapsed_s);
-        std::printf("latency_us: p50=%.2f p90=%.2f p99=%.2f max=%.2f\n", percentile(0.50), percentile(0.90),
-                    percentile(0.99), double(latencies.back()) / 1000.0);
+        std::printf("file: %s\nreads: %ld\nreads_per_s: %.0f\n", path.c_str(), count,
+                    double(count) / elapsed_s);
+        std::printf("latency_us: p50=%.2f p90=%.2f p99=%.2f max=%.2f\n", percentile(0.50),
+                    percentile(0.90), percentile(0.99), double(latencies.back()) / 1000.0);
     }
     return 0;
 }

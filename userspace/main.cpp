@@ -11,7 +11,8 @@
 namespace {
 
 void print_usage(FILE* out) {
-    std::fprintf(out, "usage: bpfscope <tool> [options]   (bpfscope <tool> --help for a tool)\n\ntools:\n");
+    std::fprintf(
+        out, "usage: bpfscope <tool> [options]   (bpfscope <tool> --help for a tool)\n\ntools:\n");
     for (const auto& tool : bpfscope::ToolRegistry::all()) {
         std::fprintf(out, "  %-14s %s\n", tool.name.c_str(), tool.summary.c_str());
     }
@@ -36,7 +37,8 @@ int main(int argc, char** argv) {
         }
         tool = bpfscope::ToolRegistry::find(argv[1]);
         if (!tool) {
-            std::fprintf(stderr, "bpfscope: unknown tool '%s'; run 'bpfscope --help' for the list\n",
+            std::fprintf(stderr,
+                         "bpfscope: unknown tool '%s'; run 'bpfscope --help' for the list\n",
                          argv[1]);
             return 2;
         }

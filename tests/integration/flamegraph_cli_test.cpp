@@ -62,6 +62,16 @@ TEST(FlamegraphCli, ReadsStdinAndReportsMalformedLines) {
     EXPECT_NE(svg.find("<title>all (4.5 samples, 100.00%)</title>"), std::string::npos);
 }
 
+TEST(FlamegraphCli, WritesToDevStdoutAndPipes) {
+    std::string dir = work_dir("devstdout");
+    write(dir + "/in.folded", "a;b 2\n");
+    auto result =
+        run_process({bin("bpfscope"), "flamegraph", "-o", "/dev/stdout", dir + "/in.folded"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_EQ(result.out.rfind("<?xml", 0), 0u);
+    EXPECT_NE(result.out.find("</svg>"), std::string::npos);
+}
+
 TEST(FlamegraphCli, EmptyInputIsAClearErrorAndWritesNothing) {
     std::string dir = work_dir("empty");
     write(dir + "/empty.folded", "\n\n");

@@ -124,6 +124,13 @@ TEST(FlamegraphConsumers, GoToolPprofReadsStackToolOutputWithCpuTime) {
             frame.address += 0x10;
             sample.frames.push_back(frame);
         }
+        if (i % 2 == 0) {
+            // crc_update() inlined into hash(): same address, one pprof location.
+            StackFrame inlined = sample.frames.back();
+            inlined.name = "crc_update";
+            inlined.inlined = true;
+            sample.frames.push_back(inlined);
+        }
         if (i % 4 == 0) {
             StackFrame separator;
             separator.name = "-";
@@ -146,7 +153,7 @@ TEST(FlamegraphConsumers, GoToolPprofReadsStackToolOutputWithCpuTime) {
     options.svg_path = dir + "/stack_tool.svg";
     write_stack_outputs(profile, options);
     EXPECT_DOUBLE_EQ(folded_total(read_file(options.folded_path)), samples);
-    EXPECT_NE(read_file(options.folded_path).find("worker;main;run;hash;-;asm_sysvec"),
+    EXPECT_NE(read_file(options.folded_path).find("worker;main;run;hash;crc_update;-;asm_sysvec"),
               std::string::npos);
 
     auto by_samples = go_pprof({"-top", "-sample_index=samples", options.pprof_path});
@@ -169,7 +176,8 @@ TEST(FlamegraphConsumers, GoToolPprofReadsStackToolOutputWithCpuTime) {
     // Leaf first: the kernel interrupt frame is a leaf (flat > 0).
     auto traces = go_pprof({"-traces", "-sample_index=samples", options.pprof_path});
     ASSERT_EQ(traces.exit_code, 0) << traces.err;
-    std::regex leaf_then_root(R"(asm_sysvec_apic_timer_interrupt\s+hash\s+run\s+main)");
+    std::regex leaf_then_root(
+        R"(asm_sysvec_apic_timer_interrupt\s+crc_update \(inline\)\s+hash\s+run\s+main)");
     EXPECT_TRUE(std::regex_search(traces.out, leaf_then_root)) << traces.out;
 }
 

@@ -27,7 +27,8 @@ json last_report(const std::string& out) {
 
 const json& section(const json& report, const std::string& title) {
     for (const auto& s : report["sections"])
-        if (s["title"] == title) return s;
+        if (s["title"] == title)
+            return s;
     throw std::runtime_error("no section '" + title + "' in " + report.dump());
 }
 
@@ -37,7 +38,8 @@ size_t our_programs_loaded() {
     size_t count = 0;
     for (const auto& program : programs) {
         std::string name = program.value("name", "");
-        if (name.find("_start") != std::string::npos || name.find("_end") != std::string::npos) count++;
+        if (name.find("_start") != std::string::npos || name.find("_end") != std::string::npos)
+            count++;
     }
     return count;
 }
@@ -64,12 +66,14 @@ TEST(Funclatency, UprobeOnSleeperCountsEveryCallAndTimesIt) {
     uint64_t in_2_to_4 = 0, total = 0;
     for (const auto& bucket : s["histogram"]["buckets"]) {
         total += bucket["count"].get<uint64_t>();
-        if (bucket["low"] == 2 && bucket["high"] == 4) in_2_to_4 = bucket["count"];
+        if (bucket["low"] == 2 && bucket["high"] == 4)
+            in_2_to_4 = bucket["count"];
     }
     EXPECT_EQ(total, 50u);
     EXPECT_GE(in_2_to_4, 40u) << "the [2 ms, 4 ms) bucket must hold the bulk";
     EXPECT_EQ(s["fields"]["lost_starts"], 0);
-    EXPECT_EQ(section(report, "bpfscope overhead (BPF program run time)")["fields"]["program_runs"], 100);
+    EXPECT_EQ(section(report, "bpfscope overhead (BPF program run time)")["fields"]["program_runs"],
+              100);
 }
 
 TEST(Funclatency, RstatLockBracketMatchesPerfCount) {
@@ -77,8 +81,8 @@ TEST(Funclatency, RstatLockBracketMatchesPerfCount) {
     std::string bracket = "cgroup:cgroup_rstat_locked..cgroup:cgroup_rstat_unlock";
     // perf counts the start tracepoint over exactly the tracer's lifetime.
     auto traced = std::async(std::launch::async, [&] {
-        return run_process({"perf", "stat", "-a", "-x", ",", "-e", "cgroup:cgroup_rstat_locked", "--",
-                            bin("bpfscope"), "funclatency", "-j", "-d", "4", bracket},
+        return run_process({"perf", "stat", "-a", "-x", ",", "-e", "cgroup:cgroup_rstat_locked",
+                            "--", bin("bpfscope"), "funclatency", "-j", "-d", "4", bracket},
                            60s);
     });
     std::this_thread::sleep_for(1500ms);
@@ -87,7 +91,8 @@ TEST(Funclatency, RstatLockBracketMatchesPerfCount) {
     auto result = traced.get();
     ASSERT_EQ(result.exit_code, 0) << result.err;
     std::smatch match;
-    ASSERT_TRUE(std::regex_search(result.err, match, std::regex(R"((\d+),,cgroup:cgroup_rstat_locked)")))
+    ASSERT_TRUE(
+        std::regex_search(result.err, match, std::regex(R"((\d+),,cgroup:cgroup_rstat_locked)")))
         << result.err;
     double perf_count = std::stod(match[1]);
     json report = last_report(result.out);
@@ -107,41 +112,53 @@ TEST(Funclatency, RstatLockBracketMatchesPerfCount) {
 TEST(Funclatency, KernelFunctionNamesBothRefusedBackends) {
     auto result = run_process({bin("funclatency"), "-d", "1", "mem_cgroup_flush_stats"}, 30s);
     EXPECT_NE(result.exit_code, 0);
-    EXPECT_NE(result.err.find("fentry: refused by kernel (EPERM)"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("kprobe: not built into this kernel"), std::string::npos) << result.err;
-    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << "one line: " << result.err;
+    EXPECT_NE(result.err.find("fentry: refused by kernel (EPERM)"), std::string::npos)
+        << result.err;
+    EXPECT_NE(result.err.find("kprobe: not built into this kernel"), std::string::npos)
+        << result.err;
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1)
+        << "one line: " << result.err;
     EXPECT_EQ(our_programs_loaded(), 0u);
 }
 
 TEST(Funclatency, ForcedUnavailableBackendIsAClearError) {
-    auto result = run_process({bin("funclatency"), "--backend", "kprobe", "-d", "1", "vfs_read"}, 30s);
+    auto result =
+        run_process({bin("funclatency"), "--backend", "kprobe", "-d", "1", "vfs_read"}, 30s);
     EXPECT_NE(result.exit_code, 0);
     EXPECT_NE(result.err.find("kprobe (forced with --backend)"), std::string::npos) << result.err;
-    auto wrong_kind = run_process({bin("funclatency"), "--backend", "uprobe", "-d", "1", "vfs_read"}, 30s);
+    auto wrong_kind =
+        run_process({bin("funclatency"), "--backend", "uprobe", "-d", "1", "vfs_read"}, 30s);
     EXPECT_NE(wrong_kind.exit_code, 0);
-    EXPECT_NE(wrong_kind.err.find("--backend uprobe cannot measure kernel function"), std::string::npos)
+    EXPECT_NE(wrong_kind.err.find("--backend uprobe cannot measure kernel function"),
+              std::string::npos)
         << wrong_kind.err;
 }
 
 TEST(Funclatency, UnknownFunctionGetsSuggestions) {
     auto result = run_process({bin("funclatency"), "-d", "1", "mem_cgroup_flush_statz"}, 30s);
     EXPECT_NE(result.exit_code, 0);
-    EXPECT_NE(result.err.find("not found in kallsyms (inlined or renamed?)"), std::string::npos) << result.err;
-    EXPECT_NE(result.err.find("similar names: mem_cgroup_flush_stats"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("not found in kallsyms (inlined or renamed?)"), std::string::npos)
+        << result.err;
+    EXPECT_NE(result.err.find("similar names: mem_cgroup_flush_stats"), std::string::npos)
+        << result.err;
 }
 
 TEST(Funclatency, UnknownUserFunctionAndTracepointAreClearErrors) {
-    auto user = run_process({bin("funclatency"), "-d", "1", bin("sleeper") + ":no_such_function"}, 30s);
+    auto user =
+        run_process({bin("funclatency"), "-d", "1", bin("sleeper") + ":no_such_function"}, 30s);
     EXPECT_NE(user.exit_code, 0);
     EXPECT_NE(user.err.find("no_such_function' not found in"), std::string::npos) << user.err;
-    auto tracepoint = run_process({bin("funclatency"), "-d", "1", "cgroup:nope..cgroup:cgroup_rstat_unlock"}, 30s);
+    auto tracepoint = run_process(
+        {bin("funclatency"), "-d", "1", "cgroup:nope..cgroup:cgroup_rstat_unlock"}, 30s);
     EXPECT_NE(tracepoint.exit_code, 0);
-    EXPECT_NE(tracepoint.err.find("tracepoint cgroup:nope not found"), std::string::npos) << tracepoint.err;
+    EXPECT_NE(tracepoint.err.find("tracepoint cgroup:nope not found"), std::string::npos)
+        << tracepoint.err;
     EXPECT_EQ(our_programs_loaded(), 0u);
 }
 
 TEST(Funclatency, SigintEndsTheRunAndStillPrintsTheReport) {
-    auto result = run_process({bin("funclatency"), "-j", bin("sleeper") + ":sleep_known_time"}, 30s, 1500ms);
+    auto result =
+        run_process({bin("funclatency"), "-j", bin("sleeper") + ":sleep_known_time"}, 30s, 1500ms);
     EXPECT_EQ(result.exit_code, 0) << result.err;
     json report = last_report(result.out);
     EXPECT_EQ(report["tool"], "funclatency");

@@ -11,7 +11,9 @@
 
 namespace bpfscope::test {
 
-std::string bin(const std::string& name) { return std::string(BPFSCOPE_BIN_DIR) + "/" + name; }
+std::string bin(const std::string& name) {
+    return std::string(BPFSCOPE_BIN_DIR) + "/" + name;
+}
 
 ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
                           std::chrono::milliseconds interrupt_after) {
@@ -19,7 +21,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::mil
     if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
         throw std::runtime_error("pipe failed");
     pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid < 0)
+        throw std::runtime_error("fork failed");
     if (pid == 0) {
         dup2(out_pipe[1], 1);
         dup2(err_pipe[1], 2);
@@ -48,9 +51,11 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::mil
             killed = true;
         }
         int ready = poll(fds, 2, 50);
-        if (ready < 0 && errno != EINTR) break;
+        if (ready < 0 && errno != EINTR)
+            break;
         for (int i = 0; i < 2; i++) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
             char buffer[65536];
             ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
             if (n <= 0) {
@@ -64,8 +69,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::mil
     }
     int status = 0;
     waitpid(pid, &status, 0);
-    if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+    if (WIFEXITED(status))
+        result.exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        result.signal = WTERMSIG(status);
     return result;
 }
 

@@ -7,8 +7,8 @@
 namespace bpfscope::test {
 
 struct ProcessResult {
-    int exit_code = -1;      // -1 when killed by a signal
-    int signal = 0;          // the signal that ended it, if any
+    int exit_code = -1;  // -1 when killed by a signal
+    int signal = 0;      // the signal that ended it, if any
     std::string out;
     std::string err;
 };

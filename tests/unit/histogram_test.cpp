@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
-using bpfscope::report::Log2Histogram;
 using bpfscope::report::log2_slot;
 using bpfscope::report::log2_slot_high;
 using bpfscope::report::log2_slot_low;
+using bpfscope::report::Log2Histogram;
 
 TEST(Log2Slot, BoundariesArePowersOfTwo) {
     EXPECT_EQ(log2_slot(0), 0u);
@@ -94,9 +94,9 @@ TEST(FineSlot, QuarterOctaveBoundaries) {
     for (uint64_t v = 0; v < 4; v++) EXPECT_EQ(fine_slot(v), v);
     EXPECT_EQ(fine_slot(4), 4u);
     EXPECT_EQ(fine_slot(5), 5u);
-    EXPECT_EQ(fine_slot(8), 8u);    // [8, 10)
+    EXPECT_EQ(fine_slot(8), 8u);  // [8, 10)
     EXPECT_EQ(fine_slot(9), 8u);
-    EXPECT_EQ(fine_slot(10), 9u);   // [10, 12)
+    EXPECT_EQ(fine_slot(10), 9u);  // [10, 12)
     EXPECT_EQ(fine_slot(UINT64_MAX), 251u);
     for (unsigned slot = 0; slot < 251; slot++) {
         EXPECT_EQ(fine_slot(fine_slot_low(slot)), slot) << slot;

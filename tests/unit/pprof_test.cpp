@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include "core/error.h"
 #include "profile.pb.h"
+#include "report/folded.h"
 
 using namespace bpfscope::report;
 
@@ -40,6 +42,14 @@ StackProfile sample_profile() {
                          frame("work_" + std::to_string(i % 5), "/usr/lib/libw.so", 0x7f0000 + i)};
         sample.frames[2].file = "work.c";
         sample.frames[2].line = 10 + i % 5;
+        if (i % 5 == 1) {
+            // checksum() inlined into work_1 at work_1's sampled address.
+            StackFrame inlined = frame("checksum", "/usr/lib/libw.so", 0x7f0000 + i);
+            inlined.inlined = true;
+            inlined.file = "checksum.h";
+            inlined.line = 3;
+            sample.frames.push_back(inlined);
+        }
         if (i % 2 == 0) {
             StackFrame separator;
             separator.name = "-";
@@ -92,6 +102,7 @@ TEST(Pprof, RoundTripKeepsEverySample) {
             EXPECT_EQ(got.frames[j].kind, want_frames[j].kind);
             EXPECT_EQ(got.frames[j].file, want_frames[j].file);
             EXPECT_EQ(got.frames[j].line, want_frames[j].line);
+            EXPECT_EQ(got.frames[j].inlined, want_frames[j].inlined);
         }
     }
 }
@@ -138,6 +149,23 @@ TEST(Pprof, ProfileHasSamplesAndCpuTypesLeafFirstLocationsAndSharedTables) {
             start_locations++;
     }
     EXPECT_EQ(start_locations, 1);
+    // An inlined frame is a second line of its caller's location, innermost first.
+    int inline_locations = 0;
+    for (const auto& location : raw.location()) {
+        if (location.line_size() != 2)
+            continue;
+        inline_locations++;
+        for (const auto& function : raw.function()) {
+            if (function.id() == location.line(0).function_id()) {
+                EXPECT_EQ(text(function.name()), "checksum");
+            }
+            if (function.id() == location.line(1).function_id()) {
+                EXPECT_EQ(text(function.name()), "work_1");
+            }
+        }
+    }
+    EXPECT_EQ(inline_locations, 10);  // i % 5 == 1 for 10 of 50 samples, distinct addresses
+    EXPECT_TRUE(raw.mapping(0).has_functions());
 }
 
 TEST(Pprof, OffCpuProfileHasOneSampleType) {
@@ -160,4 +188,37 @@ TEST(Pprof, OffCpuProfileHasOneSampleType) {
 TEST(Pprof, GarbageIsAUserError) {
     EXPECT_THROW(decode_pprof(std::string("\x1f\x8b garbage", 10)), bpfscope::UserError);
     EXPECT_THROW(decode_pprof(std::string("\xff\xff\xff\xff", 4)), bpfscope::UserError);
+}
+
+TEST(Pprof, FoldedStacksRoundTrip) {
+    FoldedStacks stacks;
+    parse_folded(
+        "app;main;read;vfs_read_[k] 5\n"
+        "app;main;compute 7\n"
+        "app;main;read;vfs_read_[k] 2\n"
+        "app;idle 0.5\n",
+        "in", FoldedColumn::kOnly, stacks);
+    bool rounded = false;
+    StackProfile decoded = decode_pprof(encode_pprof_folded(stacks, "samples", rounded));
+    EXPECT_TRUE(rounded);
+    EXPECT_EQ(decoded.sample_type, "samples");
+    EXPECT_EQ(decoded.unit, "count");
+    ASSERT_EQ(decoded.samples.size(), stacks.stacks.size());
+    for (size_t i = 0; i < stacks.stacks.size(); i++) {
+        SCOPED_TRACE("stack " + std::to_string(i));
+        const auto& stack = stacks.stacks[i];
+        const auto& sample = decoded.samples[i];
+        EXPECT_DOUBLE_EQ(sample.value, std::llround(stack.count));
+        ASSERT_EQ(sample.frames.size(), stack.depth);
+        for (uint32_t j = 0; j < stack.depth; j++) {
+            std::string name(stacks.name(stacks.frames[stack.first + j]));
+            bool kernel = name.ends_with("_[k]");
+            if (kernel)
+                name.resize(name.size() - 4);
+            EXPECT_EQ(sample.frames[j].name, name);
+            EXPECT_EQ(sample.frames[j].kind,
+                      kernel ? StackFrame::Kind::kKernel : StackFrame::Kind::kUser);
+            EXPECT_EQ(sample.frames[j].module, kernel ? "[kernel]" : "[unknown]");
+        }
+    }
 }

@@ -39,8 +39,8 @@ TEST(TargetSpec, TracepointBracket) {
 }
 
 TEST(TargetSpec, MalformedTargetsAreRejectedWithAReason) {
-    for (const char* bad : {"", "a..", "..b:c", "cgroup..cgroup:x", "a:b:c..d:e", "/bin/x:", ":f", "bad name",
-                            "1abc", "x:f(y)"}) {
+    for (const char* bad : {"", "a..", "..b:c", "cgroup..cgroup:x", "a:b:c..d:e", "/bin/x:", ":f",
+                            "bad name", "1abc", "x:f(y)"}) {
         try {
             parse_target(bad);
             ADD_FAILURE() << "accepted '" << bad << "'";

@@ -27,13 +27,17 @@ bytes=$(stat -c %s "$input")
 names=$(tr ';' '\n' <"$input" | sed 's/ [0-9]*$//' | sort -u | wc -l)
 printf 'input: %d stacks, %.1f MB, %d distinct names\n' "$lines" "$(echo "$bytes/1000000" | bc -l)" "$names"
 
+# Shared machines: wall time depends on what else runs; CPU time much less.
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 best_wall=999
 best_rss=0
 for ((i = 1; i <= runs; i++)); do
   /usr/bin/time -v -o "$work/time.txt" "$bin/bpfscope" flamegraph -o "$work/out.svg" "$input"
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(j=1;j<=n;j++) s=s*60+p[j]; print s}' "$work/time.txt")
   rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
-  printf 'run %d: %.2f s wall, %.1f MB peak RSS\n' "$i" "$wall" "$(echo "$rss_kb/1000" | bc -l)"
+  cpu=$(awk -F': ' '/User time|System time/ {s+=$2} END {print s}' "$work/time.txt")
+  printf 'run %d: %.2f s wall, %.2f s CPU (user+sys), %.1f MB peak RSS\n' "$i" "$wall" "$cpu" \
+    "$(echo "$rss_kb/1000" | bc -l)"
   if (($(echo "$wall < $best_wall" | bc -l))); then best_wall=$wall; fi
   if ((rss_kb > best_rss)); then best_rss=$rss_kb; fi
 done

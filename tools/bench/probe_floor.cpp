@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
         return 2;
     }
     std::string mode = argv[1];
-    bpfscope::Skeleton<bench_floor_bpf, bench_floor_bpf__destroy> skel(bench_floor_bpf__open_and_load());
+    bpfscope::Skeleton<bench_floor_bpf, bench_floor_bpf__destroy> skel(
+        bench_floor_bpf__open_and_load());
     if (!skel) {
         std::perror("probe_floor: load");
         return 1;
@@ -29,11 +30,14 @@ int main(int argc, char** argv) {
         for (bool ret : {true, false}) {
             LIBBPF_OPTS(bpf_uprobe_opts, options, .retprobe = ret, .func_name = argv[3]);
             links.emplace_back(bpf_program__attach_uprobe_opts(
-                ret ? skel->progs.empty_uretprobe : skel->progs.empty_uprobe, -1, argv[2], 0, &options));
+                ret ? skel->progs.empty_uretprobe : skel->progs.empty_uprobe, -1, argv[2], 0,
+                &options));
         }
     } else if (mode == "raw_tp") {
-        links.emplace_back(bpf_program__attach_raw_tracepoint(skel->progs.empty_raw_tp_end, argv[3]));
-        links.emplace_back(bpf_program__attach_raw_tracepoint(skel->progs.empty_raw_tp_start, argv[2]));
+        links.emplace_back(
+            bpf_program__attach_raw_tracepoint(skel->progs.empty_raw_tp_end, argv[3]));
+        links.emplace_back(
+            bpf_program__attach_raw_tracepoint(skel->progs.empty_raw_tp_start, argv[2]));
     } else {
         std::fprintf(stderr, "probe_floor: unknown mode '%s'\n", mode.c_str());
         return 2;

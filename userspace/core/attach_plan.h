@@ -19,11 +19,12 @@ std::vector<Backend> candidate_backends(TargetSpec::Type type);
 
 struct TargetPlan {
     TargetSpec target;
-    std::optional<Backend> backend;           // the backend that measures it, once attached
-    std::vector<std::string> not_used;        // "fentry: refused by kernel (EPERM), ..." per skipped backend
-    std::string unreachable;                  // one line when no backend could reach it
-    std::vector<std::string> suggestions;     // similar names when the function was not found
-    std::string resolved_binary;              // user targets: the file the uprobe sits in
+    std::optional<Backend> backend;  // the backend that measures it, once attached
+    std::vector<std::string>
+        not_used;             // "fentry: refused by kernel (EPERM), ..." per skipped backend
+    std::string unreachable;  // one line when no backend could reach it
+    std::vector<std::string> suggestions;  // similar names when the function was not found
+    std::string resolved_binary;           // user targets: the file the uprobe sits in
     bool reachable() const { return backend.has_value(); }
 };
 

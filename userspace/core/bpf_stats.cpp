@@ -8,7 +8,7 @@ BpfStatsScope::BpfStatsScope() : fd_(bpf_enable_stats(BPF_STATS_RUN_TIME)) {}
 
 ProgramRunStats read_program_stats(int program_fd) {
     ProgramRunStats stats;
-    bpf_prog_info info {};
+    bpf_prog_info info{};
     __u32 length = sizeof info;
     if (program_fd >= 0 && bpf_obj_get_info_by_fd(program_fd, &info, &length) == 0) {
         stats.run_time_ns = info.run_time_ns;

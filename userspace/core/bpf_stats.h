@@ -17,11 +17,11 @@ struct ProgramRunStats {
 };
 
 class BpfStatsScope {
-public:
+  public:
     BpfStatsScope();  // best effort; enabled() tells whether it worked
     bool enabled() const { return fd_.valid(); }
 
-private:
+  private:
     UniqueFd fd_;
 };
 

@@ -44,7 +44,8 @@ std::string read_lockdown() {
         mount("securityfs", "/sys/kernel/security", "securityfs", 0, nullptr);
     }
     std::string line = read_first_line(path);
-    if (line.empty()) return "unknown";
+    if (line.empty())
+        return "unknown";
     // "none [integrity] confidentiality": the bracketed word is in force.
     auto open = line.find('['), close = line.find(']');
     if (open != std::string::npos && close != std::string::npos && close > open)
@@ -57,16 +58,26 @@ constexpr const char* kProbeFunction = "vfs_read";
 
 bpf_program* program_for(caps_bpf* skel, ProgramKind kind) {
     switch (kind) {
-        case ProgramKind::kFentry: return skel->progs.probe_fentry;
-        case ProgramKind::kFexit: return skel->progs.probe_fexit;
-        case ProgramKind::kKprobe: return skel->progs.probe_kprobe;
-        case ProgramKind::kKretprobe: return skel->progs.probe_kretprobe;
-        case ProgramKind::kUprobe: return skel->progs.probe_uprobe;
-        case ProgramKind::kUretprobe: return skel->progs.probe_uretprobe;
-        case ProgramKind::kTracepoint: return skel->progs.probe_tracepoint;
-        case ProgramKind::kRawTracepoint: return skel->progs.probe_raw_tp;
-        case ProgramKind::kTpBtf: return skel->progs.probe_tp_btf;
-        case ProgramKind::kPerfEvent: return skel->progs.probe_perf_event;
+        case ProgramKind::kFentry:
+            return skel->progs.probe_fentry;
+        case ProgramKind::kFexit:
+            return skel->progs.probe_fexit;
+        case ProgramKind::kKprobe:
+            return skel->progs.probe_kprobe;
+        case ProgramKind::kKretprobe:
+            return skel->progs.probe_kretprobe;
+        case ProgramKind::kUprobe:
+            return skel->progs.probe_uprobe;
+        case ProgramKind::kUretprobe:
+            return skel->progs.probe_uretprobe;
+        case ProgramKind::kTracepoint:
+            return skel->progs.probe_tracepoint;
+        case ProgramKind::kRawTracepoint:
+            return skel->progs.probe_raw_tp;
+        case ProgramKind::kTpBtf:
+            return skel->progs.probe_tp_btf;
+        case ProgramKind::kPerfEvent:
+            return skel->progs.probe_perf_event;
     }
     return nullptr;
 }
@@ -91,7 +102,8 @@ int attach_probe(ProgramKind kind, bpf_program* program, BpfLink& link, UniqueFd
             break;
         case ProgramKind::kKprobe:
         case ProgramKind::kKretprobe:
-            raw = bpf_program__attach_kprobe(program, kind == ProgramKind::kKretprobe, kProbeFunction);
+            raw = bpf_program__attach_kprobe(program, kind == ProgramKind::kKretprobe,
+                                             kProbeFunction);
             break;
         case ProgramKind::kUprobe:
         case ProgramKind::kUretprobe: {
@@ -107,20 +119,22 @@ int attach_probe(ProgramKind kind, bpf_program* program, BpfLink& link, UniqueFd
             raw = bpf_program__attach_raw_tracepoint(program, "sched_process_exec");
             break;
         case ProgramKind::kPerfEvent: {
-            perf_event_attr attr {};
+            perf_event_attr attr{};
             attr.type = PERF_TYPE_SOFTWARE;
             attr.size = sizeof attr;
             attr.config = PERF_COUNT_SW_CPU_CLOCK;
             attr.sample_freq = 1;
             attr.freq = 1;
             int fd = int(syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC));
-            if (fd < 0) return -errno;
+            if (fd < 0)
+                return -errno;
             perf_fd.reset(fd);
             raw = bpf_program__attach_perf_event(program, fd);
             break;
         }
     }
-    if (!raw) return -errno;
+    if (!raw)
+        return -errno;
     link.reset(raw);
     return 0;
 }
@@ -146,7 +160,8 @@ Capability probe_uncached(ProgramKind kind) {
     bpf_program* wanted = program_for(skel.get(), kind);
     bpf_object* object = skel->obj;
     bpf_program* program;
-    bpf_object__for_each_program(program, object) bpf_program__set_autoload(program, program == wanted);
+    bpf_object__for_each_program(program, object)
+        bpf_program__set_autoload(program, program == wanted);
     if (kind == ProgramKind::kFentry || kind == ProgramKind::kFexit)
         bpf_program__set_attach_target(wanted, 0, kProbeFunction);
     if (int err = caps_bpf__load(skel.get())) {
@@ -160,7 +175,7 @@ Capability probe_uncached(ProgramKind kind) {
     if (int err = attach_probe(kind, wanted, link, perf_fd)) {
         capability.error = -err;
         capability.status = (-err == ENOENT || -err == EOPNOTSUPP) ? CapabilityStatus::kUnavailable
-                                                                    : CapabilityStatus::kRefused;
+                                                                   : CapabilityStatus::kRefused;
         capability.reason = explain_failure(kind, -err, true);
         return capability;
     }
@@ -173,26 +188,40 @@ Capability probe_uncached(ProgramKind kind) {
 
 const char* program_kind_name(ProgramKind kind) {
     switch (kind) {
-        case ProgramKind::kFentry: return "fentry";
-        case ProgramKind::kFexit: return "fexit";
-        case ProgramKind::kKprobe: return "kprobe";
-        case ProgramKind::kKretprobe: return "kretprobe";
-        case ProgramKind::kUprobe: return "uprobe";
-        case ProgramKind::kUretprobe: return "uretprobe";
-        case ProgramKind::kTracepoint: return "tracepoint";
-        case ProgramKind::kRawTracepoint: return "raw_tp";
-        case ProgramKind::kTpBtf: return "tp_btf";
-        case ProgramKind::kPerfEvent: return "perf_event";
+        case ProgramKind::kFentry:
+            return "fentry";
+        case ProgramKind::kFexit:
+            return "fexit";
+        case ProgramKind::kKprobe:
+            return "kprobe";
+        case ProgramKind::kKretprobe:
+            return "kretprobe";
+        case ProgramKind::kUprobe:
+            return "uprobe";
+        case ProgramKind::kUretprobe:
+            return "uretprobe";
+        case ProgramKind::kTracepoint:
+            return "tracepoint";
+        case ProgramKind::kRawTracepoint:
+            return "raw_tp";
+        case ProgramKind::kTpBtf:
+            return "tp_btf";
+        case ProgramKind::kPerfEvent:
+            return "perf_event";
     }
     return "?";
 }
 
 const char* capability_status_name(CapabilityStatus status) {
     switch (status) {
-        case CapabilityStatus::kOk: return "ok";
-        case CapabilityStatus::kRefused: return "refused";
-        case CapabilityStatus::kUnavailable: return "unavailable";
-        case CapabilityStatus::kError: return "error";
+        case CapabilityStatus::kOk:
+            return "ok";
+        case CapabilityStatus::kRefused:
+            return "refused";
+        case CapabilityStatus::kUnavailable:
+            return "unavailable";
+        case CapabilityStatus::kError:
+            return "error";
     }
     return "?";
 }
@@ -209,16 +238,19 @@ const Capability& probe_capability(ProgramKind kind) {
     static std::map<ProgramKind, Capability> cache;
     std::lock_guard lock(mutex);
     auto it = cache.find(kind);
-    if (it == cache.end()) it = cache.emplace(kind, probe_uncached(kind)).first;
+    if (it == cache.end())
+        it = cache.emplace(kind, probe_uncached(kind)).first;
     return it->second;
 }
 
 const KernelFacts& kernel_facts() {
     static std::optional<KernelFacts> facts;
-    if (facts) return *facts;
+    if (facts)
+        return *facts;
     KernelFacts f;
     struct utsname names {};
-    if (uname(&names) == 0) f.release = names.release;
+    if (uname(&names) == 0)
+        f.release = names.release;
     f.btf = path_exists("/sys/kernel/btf/vmlinux");
     f.lockdown = read_lockdown();
     f.kprobe_pmu = path_exists("/sys/bus/event_source/devices/kprobe");
@@ -242,15 +274,17 @@ std::string explain_failure(ProgramKind kind, int error, bool during_attach) {
         std::string reason = "refused by kernel (" + code + ")";
         if (!facts.lockdown.empty() && facts.lockdown != "none" && facts.lockdown != "unknown")
             reason += ", lockdown=" + facts.lockdown;
-        if (geteuid() != 0) reason += "; not running as root";
+        if (geteuid() != 0)
+            reason += "; not running as root";
         return reason;
     }
     if (error == ENOTSUP || error == EOPNOTSUPP || error == EINVAL)
-        return std::string(during_attach ? "attach" : "load") + " not supported by this kernel (" + code +
-               ")";
-    if (error == ENOENT && kind == ProgramKind::kTracepoint) return "tracepoint not found (" + code + ")";
-    return std::string(during_attach ? "attach failed: " : "load failed: ") + std::strerror(error) + " (" +
-           code + ")";
+        return std::string(during_attach ? "attach" : "load") + " not supported by this kernel (" +
+               code + ")";
+    if (error == ENOENT && kind == ProgramKind::kTracepoint)
+        return "tracepoint not found (" + code + ")";
+    return std::string(during_attach ? "attach failed: " : "load failed: ") + std::strerror(error) +
+           " (" + code + ")";
 }
 
 }  // namespace bpfscope

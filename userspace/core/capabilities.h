@@ -39,9 +39,9 @@ const Capability& probe_capability(ProgramKind kind);
 // Facts about the kernel that explain the capabilities.
 struct KernelFacts {
     std::string release;
-    bool btf = false;            // /sys/kernel/btf/vmlinux
-    std::string lockdown;        // none/integrity/confidentiality, "unknown" when unreadable
-    bool kprobe_pmu = false;     // /sys/bus/event_source/devices/kprobe
+    bool btf = false;         // /sys/kernel/btf/vmlinux
+    std::string lockdown;     // none/integrity/confidentiality, "unknown" when unreadable
+    bool kprobe_pmu = false;  // /sys/bus/event_source/devices/kprobe
     bool uprobe_pmu = false;
     int bpf_stats_enabled = -1;  // kernel.bpf_stats_enabled, -1 when unreadable
 };

@@ -7,12 +7,12 @@
 namespace bpfscope {
 
 class UserError : public std::runtime_error {
-public:
+  public:
     explicit UserError(const std::string& message, int exit_code = 1)
         : std::runtime_error(message), exit_code_(exit_code) {}
     int exit_code() const { return exit_code_; }
 
-private:
+  private:
     int exit_code_;
 };
 

@@ -2,7 +2,8 @@
 
 namespace bpfscope {
 
-report::Section latency_section(const TargetPlan& plan, const LatencyResult& result, const std::string& unit) {
+report::Section latency_section(const TargetPlan& plan, const LatencyResult& result,
+                                const std::string& unit) {
     report::Section section;
     section.title = plan.target.text;
     section.add("type", std::string(target_type_name(plan.target.type)));
@@ -24,7 +25,8 @@ report::Section latency_section(const TargetPlan& plan, const LatencyResult& res
     const auto& h = result.histogram;
     bool any = result.count > 0;
     auto in_unit = [&](double ns) { return any ? report::Value(ns / divisor) : report::Value(); };
-    section.add("avg", in_unit(double(result.sum_ns) / double(std::max<uint64_t>(result.count, 1))), unit);
+    section.add("avg", in_unit(double(result.sum_ns) / double(std::max<uint64_t>(result.count, 1))),
+                unit);
     section.add("min", in_unit(double(result.min_ns)), unit);
     section.add("max", in_unit(double(result.max_ns)), unit);
     section.add("p50", any ? report::Value(h.percentile(0.50)) : report::Value(), unit);
@@ -35,7 +37,8 @@ report::Section latency_section(const TargetPlan& plan, const LatencyResult& res
     section.add("unmatched_exits", result.unmatched_exits);
     section.add("open_calls", result.open_calls);
     section.add("depth_overflow", result.depth_overflow);
-    if (!plan.resolved_binary.empty()) section.add("binary", plan.resolved_binary);
+    if (!plan.resolved_binary.empty())
+        section.add("binary", plan.resolved_binary);
     for (const auto& reason : plan.not_used) section.notes.push_back("not used: " + reason);
     section.histogram = h;
     return section;
@@ -47,8 +50,9 @@ report::Section overhead_section(const ProgramRunStats& stats, bool known, bool 
     section.kind = "overhead";
     if (!known) {
         section.add("known", false);
-        section.notes.push_back(wanted ? "BPF run-time statistics could not be enabled (BPF_ENABLE_STATS failed)"
-                                       : "not measured (--no-overhead)");
+        section.notes.push_back(
+            wanted ? "BPF run-time statistics could not be enabled (BPF_ENABLE_STATS failed)"
+                   : "not measured (--no-overhead)");
         return section;
     }
     section.add("known", true);
@@ -64,8 +68,9 @@ void add_loss_warnings(report::Report& report, const std::vector<TargetPlan>& pl
         const auto& r = results[i];
         const std::string& name = plans[i].target.text;
         if (r.lost_starts)
-            report.warnings.push_back(name + ": " + std::to_string(r.lost_starts) +
-                                      " starts lost because the start map was full (raise --start-map-size)");
+            report.warnings.push_back(
+                name + ": " + std::to_string(r.lost_starts) +
+                " starts lost because the start map was full (raise --start-map-size)");
         if (r.depth_overflow)
             report.warnings.push_back(name + ": " + std::to_string(r.depth_overflow) +
                                       " nested calls deeper than the depth bound were not timed");

@@ -10,7 +10,8 @@ namespace bpfscope {
 // kind "target": backend, count, avg/min/max (in the run's unit), p50/p90/p99
 // (estimated from the log2 buckets), loss counters, and the histogram. An
 // unreachable target gets kind "unreachable" with the reason.
-report::Section latency_section(const TargetPlan& plan, const LatencyResult& result, const std::string& unit);
+report::Section latency_section(const TargetPlan& plan, const LatencyResult& result,
+                                const std::string& unit);
 
 // kind "overhead": run count, total and average run time of our programs.
 report::Section overhead_section(const ProgramRunStats& stats, bool known, bool wanted = true);

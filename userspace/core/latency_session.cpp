@@ -25,35 +25,49 @@ namespace bpfscope {
 
 const char* backend_name(Backend backend) {
     switch (backend) {
-        case Backend::kFentry: return "fentry";
-        case Backend::kKprobe: return "kprobe";
-        case Backend::kUprobe: return "uprobe";
-        case Backend::kTracepoint: return "tracepoint";
+        case Backend::kFentry:
+            return "fentry";
+        case Backend::kKprobe:
+            return "kprobe";
+        case Backend::kUprobe:
+            return "uprobe";
+        case Backend::kTracepoint:
+            return "tracepoint";
     }
     return "?";
 }
 
 std::optional<Backend> parse_backend(const std::string& name) {
-    if (name == "fentry" || name == "fexit") return Backend::kFentry;
-    if (name == "kprobe" || name == "kretprobe") return Backend::kKprobe;
-    if (name == "uprobe" || name == "uretprobe") return Backend::kUprobe;
-    if (name == "tracepoint" || name == "raw_tp") return Backend::kTracepoint;
+    if (name == "fentry" || name == "fexit")
+        return Backend::kFentry;
+    if (name == "kprobe" || name == "kretprobe")
+        return Backend::kKprobe;
+    if (name == "uprobe" || name == "uretprobe")
+        return Backend::kUprobe;
+    if (name == "tracepoint" || name == "raw_tp")
+        return Backend::kTracepoint;
     return std::nullopt;
 }
 
 std::vector<Backend> candidate_backends(TargetSpec::Type type) {
     switch (type) {
-        case TargetSpec::Type::kKernelFunction: return {Backend::kFentry, Backend::kKprobe};
-        case TargetSpec::Type::kUserFunction: return {Backend::kUprobe};
-        case TargetSpec::Type::kTracepointBracket: return {Backend::kTracepoint};
+        case TargetSpec::Type::kKernelFunction:
+            return {Backend::kFentry, Backend::kKprobe};
+        case TargetSpec::Type::kUserFunction:
+            return {Backend::kUprobe};
+        case TargetSpec::Type::kTracepointBracket:
+            return {Backend::kTracepoint};
     }
     return {};
 }
 
 uint64_t unit_divisor(const std::string& unit) {
-    if (unit == "ns") return 1;
-    if (unit == "us") return 1000;
-    if (unit == "ms") return 1000000;
+    if (unit == "ns")
+        return 1;
+    if (unit == "us")
+        return 1000;
+    if (unit == "ms")
+        return 1000000;
     throw UserError("unknown unit '" + unit + "': use ns, us or ms");
 }
 
@@ -69,15 +83,20 @@ struct Instance {
 
 std::pair<ProgramKind, ProgramKind> program_kinds(Backend backend) {
     switch (backend) {
-        case Backend::kFentry: return {ProgramKind::kFentry, ProgramKind::kFexit};
-        case Backend::kKprobe: return {ProgramKind::kKprobe, ProgramKind::kKretprobe};
-        case Backend::kUprobe: return {ProgramKind::kUprobe, ProgramKind::kUretprobe};
-        case Backend::kTracepoint: return {ProgramKind::kRawTracepoint, ProgramKind::kRawTracepoint};
+        case Backend::kFentry:
+            return {ProgramKind::kFentry, ProgramKind::kFexit};
+        case Backend::kKprobe:
+            return {ProgramKind::kKprobe, ProgramKind::kKretprobe};
+        case Backend::kUprobe:
+            return {ProgramKind::kUprobe, ProgramKind::kUretprobe};
+        case Backend::kTracepoint:
+            return {ProgramKind::kRawTracepoint, ProgramKind::kRawTracepoint};
     }
     return {ProgramKind::kRawTracepoint, ProgramKind::kRawTracepoint};
 }
 
-void configure(funclatency_bpf* skel, const LatencyOptions& options, uint32_t target_id, bool cgroup) {
+void configure(funclatency_bpf* skel, const LatencyOptions& options, uint32_t target_id,
+               bool cgroup) {
     skel->rodata->latency_filter_tgid = options.pid;
     skel->rodata->latency_filter_cgroup = cgroup;
     skel->rodata->latency_unit_divisor = unit_divisor(options.unit);
@@ -87,7 +106,8 @@ void configure(funclatency_bpf* skel, const LatencyOptions& options, uint32_t ta
 
 bool tracepoint_exists(const std::string& category, const std::string& event) {
     const auto& tracefs = ensure_tracefs();
-    if (!tracefs.mounted) return true;  // cannot tell here; the attach will say
+    if (!tracefs.mounted)
+        return true;  // cannot tell here; the attach will say
     struct stat st {};
     return stat((tracefs.path + "/events/" + category + "/" + event).c_str(), &st) == 0;
 }
@@ -111,24 +131,34 @@ std::string LatencySession::Impl::try_backend(TargetPlan& plan, Backend backend,
     auto [start_kind, end_kind] = program_kinds(backend);
     auto instance = std::make_unique<Instance>();
     instance->skel.reset(funclatency_bpf__open());
-    if (!instance->skel) return errno_message("cannot open the BPF object", errno);
+    if (!instance->skel)
+        return errno_message("cannot open the BPF object", errno);
     funclatency_bpf* skel = instance->skel.get();
     configure(skel, options, target_id, cgroup_fd.valid());
     bpf_map__reuse_fd(skel->maps.latency_starts, bpf_map__fd(master->maps.latency_starts));
     bpf_map__reuse_fd(skel->maps.latency_stats_map, bpf_map__fd(master->maps.latency_stats_map));
-    bpf_map__reuse_fd(skel->maps.latency_cgroup_filter, bpf_map__fd(master->maps.latency_cgroup_filter));
+    bpf_map__reuse_fd(skel->maps.latency_cgroup_filter,
+                      bpf_map__fd(master->maps.latency_cgroup_filter));
 
     bpf_program *start = nullptr, *end = nullptr;
     switch (backend) {
-        case Backend::kFentry: start = skel->progs.fentry_start, end = skel->progs.fexit_end; break;
-        case Backend::kKprobe: start = skel->progs.kprobe_start, end = skel->progs.kretprobe_end; break;
-        case Backend::kUprobe: start = skel->progs.uprobe_start, end = skel->progs.uretprobe_end; break;
+        case Backend::kFentry:
+            start = skel->progs.fentry_start, end = skel->progs.fexit_end;
+            break;
+        case Backend::kKprobe:
+            start = skel->progs.kprobe_start, end = skel->progs.kretprobe_end;
+            break;
+        case Backend::kUprobe:
+            start = skel->progs.uprobe_start, end = skel->progs.uretprobe_end;
+            break;
         case Backend::kTracepoint:
-            start = perf_tracepoint ? skel->progs.perf_tracepoint_start : skel->progs.tracepoint_start;
+            start =
+                perf_tracepoint ? skel->progs.perf_tracepoint_start : skel->progs.tracepoint_start;
             end = perf_tracepoint ? skel->progs.perf_tracepoint_end : skel->progs.tracepoint_end;
             break;
     }
-    if (perf_tracepoint) start_kind = end_kind = ProgramKind::kTracepoint;
+    if (perf_tracepoint)
+        start_kind = end_kind = ProgramKind::kTracepoint;
     bpf_program* program;
     bpf_object__for_each_program(program, skel->obj) {
         bpf_program__set_autoload(program, program == start || program == end);
@@ -137,7 +167,8 @@ std::string LatencySession::Impl::try_backend(TargetPlan& plan, Backend backend,
         bpf_program__set_attach_target(start, 0, plan.target.function.c_str());
         bpf_program__set_attach_target(end, 0, plan.target.function.c_str());
     }
-    if (int err = funclatency_bpf__load(skel)) return explain_failure(start_kind, -err, false);
+    if (int err = funclatency_bpf__load(skel))
+        return explain_failure(start_kind, -err, false);
 
     // The end hook first: a call already in flight then shows up as an
     // unmatched end instead of a start that never ends.
@@ -145,7 +176,9 @@ std::string LatencySession::Impl::try_backend(TargetPlan& plan, Backend backend,
         bpf_link* link = nullptr;
         const TargetSpec& target = plan.target;
         switch (backend) {
-            case Backend::kFentry: link = bpf_program__attach(prog); break;
+            case Backend::kFentry:
+                link = bpf_program__attach(prog);
+                break;
             case Backend::kKprobe:
                 link = bpf_program__attach_kprobe(prog, is_end, target.function.c_str());
                 break;
@@ -153,7 +186,8 @@ std::string LatencySession::Impl::try_backend(TargetPlan& plan, Backend backend,
                 LIBBPF_OPTS(bpf_uprobe_opts, uprobe_options, .retprobe = is_end,
                             .func_name = target.function.c_str());
                 link = bpf_program__attach_uprobe_opts(prog, options.pid ? int(options.pid) : -1,
-                                                       plan.resolved_binary.c_str(), 0, &uprobe_options);
+                                                       plan.resolved_binary.c_str(), 0,
+                                                       &uprobe_options);
                 break;
             }
             case Backend::kTracepoint:
@@ -175,9 +209,11 @@ std::string LatencySession::Impl::try_backend(TargetPlan& plan, Backend backend,
         instance->links.emplace_back(link);
         return "";
     };
-    if (std::string failure = attach(end, true); !failure.empty()) return failure;
+    if (std::string failure = attach(end, true); !failure.empty())
+        return failure;
     if (start != end) {
-        if (std::string failure = attach(start, false); !failure.empty()) return failure;
+        if (std::string failure = attach(start, false); !failure.empty())
+            return failure;
     }
     instance->program_fds = {bpf_program__fd(start), bpf_program__fd(end)};
     instances[target_id] = std::move(instance);
@@ -186,22 +222,28 @@ std::string LatencySession::Impl::try_backend(TargetPlan& plan, Backend backend,
 
 LatencySession::LatencySession(std::vector<TargetSpec> targets, LatencyOptions options)
     : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
-    if (targets.empty()) throw UserError("no target given: name at least one function or tracepoint bracket");
+    if (targets.empty())
+        throw UserError("no target given: name at least one function or tracepoint bracket");
     if (targets.size() > LATENCY_MAX_TARGETS)
         throw UserError("too many targets (" + std::to_string(targets.size()) + "): at most " +
                         std::to_string(LATENCY_MAX_TARGETS) + " in one run");
-    if (options_.start_map_entries == 0) throw UserError("--start-map-size must be at least 1");
+    if (options_.start_map_entries == 0)
+        throw UserError("--start-map-size must be at least 1");
     unit_divisor(options_.unit);  // validates
-    if (options_.measure_overhead) stats_scope_.emplace();
+    if (options_.measure_overhead)
+        stats_scope_.emplace();
     impl_->possible_cpus = libbpf_num_possible_cpus();
 
     // The master instance loads no program: it owns the shared maps.
     impl_->master.reset(funclatency_bpf__open());
-    if (!impl_->master) throw UserError(errno_message("cannot open the BPF object", errno));
+    if (!impl_->master)
+        throw UserError(errno_message("cannot open the BPF object", errno));
     if (!options_.cgroup_path.empty()) {
-        impl_->cgroup_fd.reset(open(options_.cgroup_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        impl_->cgroup_fd.reset(
+            open(options_.cgroup_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!impl_->cgroup_fd)
-            throw UserError(errno_message("cannot open cgroup '" + options_.cgroup_path + "'", errno));
+            throw UserError(
+                errno_message("cannot open cgroup '" + options_.cgroup_path + "'", errno));
         struct statfs fs {};
         if (fstatfs(impl_->cgroup_fd.get(), &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC)
             throw UserError("-c needs a cgroup v2 directory; '" + options_.cgroup_path +
@@ -209,13 +251,15 @@ LatencySession::LatencySession(std::vector<TargetSpec> targets, LatencyOptions o
     }
     configure(impl_->master.get(), options_, 0, impl_->cgroup_fd.valid());
     bpf_program* program;
-    bpf_object__for_each_program(program, impl_->master->obj) bpf_program__set_autoload(program, false);
+    bpf_object__for_each_program(program, impl_->master->obj)
+        bpf_program__set_autoload(program, false);
     if (int err = funclatency_bpf__load(impl_->master.get()))
         throw UserError(errno_message("cannot create the BPF maps", -err));
     if (impl_->cgroup_fd) {
         uint32_t key = 0;
         int fd = impl_->cgroup_fd.get();
-        if (bpf_map_update_elem(bpf_map__fd(impl_->master->maps.latency_cgroup_filter), &key, &fd, BPF_ANY))
+        if (bpf_map_update_elem(bpf_map__fd(impl_->master->maps.latency_cgroup_filter), &key, &fd,
+                                BPF_ANY))
             throw UserError(errno_message("cannot set the cgroup filter", errno));
     }
 
@@ -226,10 +270,12 @@ LatencySession::LatencySession(std::vector<TargetSpec> targets, LatencyOptions o
         const TargetSpec& target = plan.target;
         auto candidates = candidate_backends(target.type);
         if (options_.forced_backend) {
-            if (std::find(candidates.begin(), candidates.end(), *options_.forced_backend) == candidates.end())
+            if (std::find(candidates.begin(), candidates.end(), *options_.forced_backend) ==
+                candidates.end())
                 throw UserError(std::string("--backend ") + backend_name(*options_.forced_backend) +
-                                " cannot measure " + target_type_name(target.type) + " '" + target.text +
-                                "' (it takes " + backend_name(candidates.front()) + ")");
+                                " cannot measure " + target_type_name(target.type) + " '" +
+                                target.text + "' (it takes " + backend_name(candidates.front()) +
+                                ")");
             candidates = {*options_.forced_backend};
         }
         // Make sure the target exists before blaming a backend.
@@ -255,7 +301,8 @@ LatencySession::LatencySession(std::vector<TargetSpec> targets, LatencyOptions o
             for (auto [category, event] : {std::pair{target.start_category, target.start_event},
                                            std::pair{target.end_category, target.end_event}}) {
                 if (plan.unreachable.empty() && !tracepoint_exists(category, event))
-                    plan.unreachable = "tracepoint " + category + ":" + event + " not found on this kernel";
+                    plan.unreachable =
+                        "tracepoint " + category + ":" + event + " not found on this kernel";
             }
         }
         for (Backend backend : plan.unreachable.empty() ? candidates : std::vector<Backend>{}) {
@@ -263,14 +310,17 @@ LatencySession::LatencySession(std::vector<TargetSpec> targets, LatencyOptions o
             std::string failure;
             for (ProgramKind kind : {start_kind, end_kind}) {
                 const Capability& capability = probe_capability(kind);
-                if (failure.empty() && !capability.ok()) failure = capability.reason;
+                if (failure.empty() && !capability.ok())
+                    failure = capability.reason;
             }
-            if (failure.empty()) failure = impl_->try_backend(plan, backend, id, options_);
+            if (failure.empty())
+                failure = impl_->try_backend(plan, backend, id, options_);
             if (!failure.empty() && backend == Backend::kTracepoint) {
                 // Not a raw tracepoint (e.g. syscalls:*): the classic tracepoint reaches it.
                 std::string perf_failure = impl_->try_backend(plan, backend, id, options_, true);
                 if (perf_failure.empty()) {
-                    plan.not_used.push_back("raw_tp: " + failure + "; attached as a perf tracepoint");
+                    plan.not_used.push_back("raw_tp: " + failure +
+                                            "; attached as a perf tracepoint");
                     failure.clear();
                 } else {
                     failure = "raw_tp: " + failure + "; perf tracepoint: " + perf_failure;
@@ -281,8 +331,8 @@ LatencySession::LatencySession(std::vector<TargetSpec> targets, LatencyOptions o
                 break;
             }
             plan.not_used.push_back(std::string(backend_name(backend)) +
-                                    (options_.forced_backend ? " (forced with --backend)" : "") + ": " +
-                                    failure);
+                                    (options_.forced_backend ? " (forced with --backend)" : "") +
+                                    ": " + failure);
         }
         if (!plan.backend && plan.unreachable.empty()) {
             plan.unreachable = "no backend can reach it here";
@@ -294,14 +344,16 @@ LatencySession::LatencySession(std::vector<TargetSpec> targets, LatencyOptions o
         auto unreachable = std::count_if(plans_.begin(), plans_.end(),
                                          [](const TargetPlan& p) { return !p.reachable(); });
         for (const auto& plan : plans_) {
-            if (plan.reachable()) continue;
+            if (plan.reachable())
+                continue;
             std::string message = "cannot measure '" + plan.target.text + "': " + plan.unreachable;
             if (!plan.suggestions.empty()) {
                 message += "; similar names:";
                 for (const auto& name : plan.suggestions) message += " " + name;
             }
             if (unreachable > 1)
-                message += " (and " + std::to_string(unreachable - 1) + " more unreachable target(s))";
+                message +=
+                    " (and " + std::to_string(unreachable - 1) + " more unreachable target(s))";
             throw UserError(message);
         }
     }
@@ -318,30 +370,34 @@ std::vector<LatencyResult> LatencySession::collect(bool reset) {
     // Calls still open per target (in flight, or their thread ended first).
     std::map<uint32_t, uint64_t> open_calls;
     int starts_fd = bpf_map__fd(impl_->master->maps.latency_starts);
-    latency_thread_key key {}, next {};
+    latency_thread_key key{}, next{};
     latency_thread_key* previous = nullptr;
     while (bpf_map_get_next_key(starts_fd, previous, &next) == 0) {
-        latency_thread_state state {};
-        if (bpf_map_lookup_elem(starts_fd, &next, &state) == 0) open_calls[next.target_id] += state.depth;
+        latency_thread_state state{};
+        if (bpf_map_lookup_elem(starts_fd, &next, &state) == 0)
+            open_calls[next.target_id] += state.depth;
         key = next;
         previous = &key;
     }
 
     for (uint32_t id = 0; id < plans_.size(); id++) {
-        if (!plans_[id].reachable()) continue;
+        if (!plans_[id].reachable())
+            continue;
         LatencyResult& result = results[id];
         result.histogram.unit = options_.unit;
         result.histogram.slots.assign(report::kLog2Slots, 0);
         result.histogram.fine_ns.assign(report::kFineSlots, 0);
         result.histogram.ns_per_unit = double(unit_divisor(options_.unit));
-        if (bpf_map_lookup_elem(stats_fd, &id, per_cpu.data()) != 0) continue;
+        if (bpf_map_lookup_elem(stats_fd, &id, per_cpu.data()) != 0)
+            continue;
         for (const auto& cpu : per_cpu) {
             for (unsigned slot = 0; slot < LATENCY_SLOTS && slot < report::kLog2Slots; slot++)
                 result.histogram.slots[slot] += cpu.slots[slot];
             for (unsigned slot = 0; slot < LATENCY_FINE_SLOTS && slot < report::kFineSlots; slot++)
                 result.histogram.fine_ns[slot] += cpu.fine_ns[slot];
             if (cpu.count > 0) {
-                result.min_ns = result.count == 0 ? cpu.min_ns : std::min<uint64_t>(result.min_ns, cpu.min_ns);
+                result.min_ns =
+                    result.count == 0 ? cpu.min_ns : std::min<uint64_t>(result.min_ns, cpu.min_ns);
                 result.max_ns = std::max<uint64_t>(result.max_ns, cpu.max_ns);
             }
             result.count += cpu.count;
@@ -369,7 +425,8 @@ std::vector<LatencyResult> LatencySession::collect(bool reset) {
 ProgramRunStats LatencySession::overhead() const {
     std::vector<int> fds;
     for (const auto& instance : impl_->instances)
-        if (instance) fds.insert(fds.end(), instance->program_fds.begin(), instance->program_fds.end());
+        if (instance)
+            fds.insert(fds.end(), instance->program_fds.begin(), instance->program_fds.end());
     return sum_program_stats(fds);
 }
 

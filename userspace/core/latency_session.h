@@ -17,9 +17,9 @@
 namespace bpfscope {
 
 struct LatencyOptions {
-    std::string unit = "ns";          // "ns", "us" or "ms": the histogram's unit
-    uint32_t pid = 0;                 // only this process (tgid); 0: all
-    std::string cgroup_path;          // only tasks in this cgroup v2 (and below)
+    std::string unit = "ns";  // "ns", "us" or "ms": the histogram's unit
+    uint32_t pid = 0;         // only this process (tgid); 0: all
+    std::string cgroup_path;  // only tasks in this cgroup v2 (and below)
     std::optional<Backend> forced_backend;
     uint32_t start_map_entries = 10240;
     // Presets (memcg) list unreachable targets instead of failing the run.
@@ -42,7 +42,7 @@ struct LatencyResult {
 uint64_t unit_divisor(const std::string& unit);
 
 class LatencySession {
-public:
+  public:
     // Plans, loads and attaches. Throws UserError when a target cannot be
     // reached (unless allow_unreachable) or the options are wrong; nothing
     // stays attached after a throw.
@@ -60,7 +60,7 @@ public:
     bool overhead_known() const { return stats_scope_ && stats_scope_->enabled(); }
     const LatencyOptions& options() const { return options_; }
 
-private:
+  private:
     struct Impl;
     LatencyOptions options_;
     std::vector<TargetPlan> plans_;

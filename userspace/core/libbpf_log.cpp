@@ -13,7 +13,8 @@ bool g_verbose = false;
 int print_libbpf(enum libbpf_print_level level, const char* format, va_list args) {
     // Without -v libbpf's own warnings are noise next to our one-line errors:
     // every failure is reported by us with its reason. -v shows everything.
-    if (!g_verbose) return 0;
+    if (!g_verbose)
+        return 0;
     (void)level;
     return std::vfprintf(stderr, format, args);
 }

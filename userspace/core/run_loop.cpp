@@ -11,13 +11,17 @@ namespace bpfscope {
 namespace {
 std::atomic<bool> g_stop{false};
 
-void on_stop_signal(int) { g_stop.store(true); }
+void on_stop_signal(int) {
+    g_stop.store(true);
+}
 }  // namespace
 
 void add_run_options(CLI::App& app, RunOptions& options) {
-    app.add_option("-d,--duration", options.duration_s, "Run for this many seconds (default: until Ctrl-C)")
+    app.add_option("-d,--duration", options.duration_s,
+                   "Run for this many seconds (default: until Ctrl-C)")
         ->check(CLI::PositiveNumber);
-    app.add_option("-i,--interval", options.interval_s, "Print and reset the figures every this many seconds")
+    app.add_option("-i,--interval", options.interval_s,
+                   "Print and reset the figures every this many seconds")
         ->check(CLI::PositiveNumber);
     app.add_option("--count", options.interval_count, "Stop after this many intervals")
         ->check(CLI::PositiveNumber);
@@ -35,8 +39,12 @@ void install_stop_signals() {
     sigaction(SIGTERM, &action, nullptr);
 }
 
-bool stop_requested() { return g_stop.load(); }
-void request_stop() { g_stop.store(true); }
+bool stop_requested() {
+    return g_stop.load();
+}
+void request_stop() {
+    g_stop.store(true);
+}
 
 void run_loop(const RunOptions& options, const std::function<void(bool final)>& on_interval,
               const std::function<void()>& poll, std::chrono::milliseconds poll_period) {
@@ -53,19 +61,24 @@ void run_loop(const RunOptions& options, const std::function<void(bool final)>& 
     int intervals_done = 0;
     while (!stop_requested()) {
         auto now = clock::now();
-        if (bounded && now >= end) break;
+        if (bounded && now >= end)
+            break;
         if (intervals && now >= next_interval) {
             intervals_done++;
-            if (options.interval_count > 0 && intervals_done >= options.interval_count) break;
+            if (options.interval_count > 0 && intervals_done >= options.interval_count)
+                break;
             on_interval(false);
             next_interval += to_duration(options.interval_s);
             continue;
         }
         auto wake = now + poll_period;
-        if (bounded && end < wake) wake = end;
-        if (intervals && next_interval < wake) wake = next_interval;
+        if (bounded && end < wake)
+            wake = end;
+        if (intervals && next_interval < wake)
+            wake = next_interval;
         std::this_thread::sleep_until(wake);
-        if (poll) poll();
+        if (poll)
+            poll();
     }
     on_interval(true);
 }

@@ -9,12 +9,12 @@
 namespace bpfscope {
 
 struct RunOptions {
-    double duration_s = 0;   // -d: 0 runs until Ctrl-C
-    double interval_s = 0;   // -i: print (and reset) every interval; 0 prints once at the end
-    int interval_count = 0;  // stop after this many intervals (0: no limit)
-    bool timestamps = false; // -T
-    bool json = false;       // -j
-    bool verbose = false;    // -v: libbpf debug output and extra detail
+    double duration_s = 0;    // -d: 0 runs until Ctrl-C
+    double interval_s = 0;    // -i: print (and reset) every interval; 0 prints once at the end
+    int interval_count = 0;   // stop after this many intervals (0: no limit)
+    bool timestamps = false;  // -T
+    bool json = false;        // -j
+    bool verbose = false;     // -v: libbpf debug output and extra detail
 };
 
 // Adds -d/--duration, -i/--interval, -T/--timestamp, -j/--json, -v/--verbose.

@@ -10,7 +10,8 @@ namespace bpfscope {
 namespace {
 
 bool is_identifier(const std::string& s) {
-    if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+    if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0])))
+        return false;
     return std::all_of(s.begin(), s.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.';
     });
@@ -34,7 +35,8 @@ void parse_tracepoint(const std::string& whole, const std::string& part, std::st
 TargetSpec parse_target(const std::string& text) {
     TargetSpec spec;
     spec.text = text;
-    if (text.empty()) throw UserError("empty target: give a function, PATH:FUNC or CAT:START..CAT:END");
+    if (text.empty())
+        throw UserError("empty target: give a function, PATH:FUNC or CAT:START..CAT:END");
     auto dots = text.find("..");
     if (dots != std::string::npos) {
         spec.type = TargetSpec::Type::kTracepointBracket;
@@ -53,7 +55,8 @@ TargetSpec parse_target(const std::string& text) {
         spec.binary = text.substr(0, colon);
         spec.function = text.substr(colon + 1);
         if (spec.binary.empty() || spec.function.empty())
-            throw UserError("bad user target '" + text + "': write PATH:FUNC or LIB:FUNC, e.g. c:malloc");
+            throw UserError("bad user target '" + text +
+                            "': write PATH:FUNC or LIB:FUNC, e.g. c:malloc");
         if (!is_identifier(spec.function))
             throw UserError("bad function name '" + spec.function + "' in '" + text + "'");
         return spec;
@@ -68,9 +71,12 @@ TargetSpec parse_target(const std::string& text) {
 
 const char* target_type_name(TargetSpec::Type type) {
     switch (type) {
-        case TargetSpec::Type::kKernelFunction: return "kernel function";
-        case TargetSpec::Type::kUserFunction: return "user function";
-        case TargetSpec::Type::kTracepointBracket: return "tracepoint bracket";
+        case TargetSpec::Type::kKernelFunction:
+            return "kernel function";
+        case TargetSpec::Type::kUserFunction:
+            return "user function";
+        case TargetSpec::Type::kTracepointBracket:
+            return "tracepoint bracket";
     }
     return "?";
 }

@@ -10,9 +10,9 @@ namespace bpfscope {
 struct TargetSpec {
     enum class Type { kKernelFunction, kUserFunction, kTracepointBracket };
     Type type = Type::kKernelFunction;
-    std::string text;       // as written, used as the target's title
-    std::string function;   // kernel or user function name
-    std::string binary;     // user: path or library name as written
+    std::string text;      // as written, used as the target's title
+    std::string function;  // kernel or user function name
+    std::string binary;    // user: path or library name as written
     std::string start_category, start_event, end_category, end_event;  // bracket
 };
 

@@ -22,11 +22,14 @@ bool ToolRegistry::add(ToolInfo info) {
     return true;
 }
 
-const std::vector<ToolInfo>& ToolRegistry::all() { return registry(); }
+const std::vector<ToolInfo>& ToolRegistry::all() {
+    return registry();
+}
 
 const ToolInfo* ToolRegistry::find(const std::string& name) {
     for (const auto& tool : registry()) {
-        if (tool.name == name) return &tool;
+        if (tool.name == name)
+            return &tool;
     }
     return nullptr;
 }

@@ -16,7 +16,7 @@ struct ToolInfo {
 };
 
 class ToolRegistry {
-public:
+  public:
     static bool add(ToolInfo info);
     static const std::vector<ToolInfo>& all();
     static const ToolInfo* find(const std::string& name);
@@ -24,6 +24,6 @@ public:
 
 }  // namespace bpfscope
 
-#define BPFSCOPE_REGISTER_TOOL(name, summary, function)           \
+#define BPFSCOPE_REGISTER_TOOL(name, summary, function)                      \
     static const bool bpfscope_tool_registered_##function [[maybe_unused]] = \
         ::bpfscope::ToolRegistry::add({name, summary, function})

@@ -38,18 +38,21 @@ TracefsState probe_tracefs() {
 
 const TracefsState& ensure_tracefs() {
     static std::optional<TracefsState> cached;
-    if (cached) return *cached;
+    if (cached)
+        return *cached;
     TracefsState state = probe_tracefs();
     if (!state.mounted) {
         if (geteuid() != 0) {
-            state.problem = "tracefs is not mounted and we are not root: mount it with "
-                            "'mount -t tracefs nodev /sys/kernel/tracing'";
+            state.problem =
+                "tracefs is not mounted and we are not root: mount it with "
+                "'mount -t tracefs nodev /sys/kernel/tracing'";
         } else if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr) == 0) {
             state.mounted = true;
             state.mounted_by_us = true;
             state.path = "/sys/kernel/tracing";
             state.problem.clear();
-            std::fprintf(stderr, "bpfscope: mounted tracefs at /sys/kernel/tracing (it was not mounted)\n");
+            std::fprintf(stderr,
+                         "bpfscope: mounted tracefs at /sys/kernel/tracing (it was not mounted)\n");
         } else {
             state.problem = std::string("tracefs is not mounted and mounting it failed: ") +
                             std::strerror(errno);

@@ -7,9 +7,9 @@ namespace bpfscope {
 
 struct TracefsState {
     bool mounted = false;
-    std::string path;        // where it is mounted
+    std::string path;  // where it is mounted
     bool mounted_by_us = false;
-    std::string problem;     // why it is not usable, when !mounted
+    std::string problem;  // why it is not usable, when !mounted
 };
 
 // Finds tracefs; if absent and we are root, mounts it at /sys/kernel/tracing

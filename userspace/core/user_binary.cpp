@@ -34,27 +34,31 @@ bool file_name_matches(const std::string& file_name, const std::string& stem) {
 std::string resolve_user_binary(const std::string& path_or_library, uint32_t pid) {
     if (path_or_library.find('/') != std::string::npos) {
         if (!is_regular_file(path_or_library))
-            throw UserError("user target binary '" + path_or_library + "' does not exist or is not a file");
+            throw UserError("user target binary '" + path_or_library +
+                            "' does not exist or is not a file");
         return std::filesystem::absolute(path_or_library).string();
     }
     std::string stem = library_stem(path_or_library);
     if (pid != 0) {
         std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
-        if (!maps) throw UserError("cannot read /proc/" + std::to_string(pid) + "/maps: is process " +
-                                   std::to_string(pid) + " running?");
+        if (!maps)
+            throw UserError("cannot read /proc/" + std::to_string(pid) + "/maps: is process " +
+                            std::to_string(pid) + " running?");
         std::string line;
         while (std::getline(maps, line)) {
             auto slash = line.find('/');
-            if (slash == std::string::npos) continue;
+            if (slash == std::string::npos)
+                continue;
             std::string path = line.substr(slash);
             std::string file_name = std::filesystem::path(path).filename().string();
             if (file_name_matches(file_name, stem))
                 return "/proc/" + std::to_string(pid) + "/root" + path;
         }
-        throw UserError("library '" + path_or_library + "' is not mapped by process " + std::to_string(pid));
+        throw UserError("library '" + path_or_library + "' is not mapped by process " +
+                        std::to_string(pid));
     }
-    for (const char* dir : {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
-                            "/lib", "/usr/lib", "/usr/local/lib"}) {
+    for (const char* dir : {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64",
+                            "/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib"}) {
         std::error_code error;
         std::vector<std::string> matches;
         for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {

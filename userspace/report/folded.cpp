@@ -218,6 +218,8 @@ void parse_folded(std::string_view text, std::string_view source_name, FoldedCol
                   FoldedStacks& stacks) {
     size_t line_number = 0;
     size_t start = 0;
+    std::vector<std::string_view> previous_frames;  // views into `text`
+    std::vector<uint32_t> previous_ids;
     while (start < text.size()) {
         const char* newline =
             static_cast<const char*>(std::memchr(text.data() + start, '\n', text.size() - start));
@@ -264,17 +266,38 @@ void parse_folded(std::string_view text, std::string_view source_name, FoldedCol
             stack.count = second;
         }
         size_t frame_start = 0;
+        size_t depth = 0;
+        bool same_prefix = true;
         while (true) {
             size_t semicolon = stack_text.find(';', frame_start);
             std::string_view frame = stack_text.substr(
                 frame_start, semicolon == std::string_view::npos ? std::string_view::npos
                                                                  : semicolon - frame_start);
-            stacks.frames.push_back(stacks.intern(frame));
+            // Folded files are usually sorted: a line mostly repeats the
+            // previous line's leading frames, whose ids are already known.
+            uint32_t id;
+            if (same_prefix && depth < previous_frames.size() && previous_frames[depth] == frame) {
+                id = previous_ids[depth];
+            } else {
+                same_prefix = false;
+                id = stacks.intern(frame);
+                if (depth < previous_frames.size()) {
+                    previous_frames[depth] = frame;
+                    previous_ids[depth] = id;
+                } else {
+                    previous_frames.push_back(frame);
+                    previous_ids.push_back(id);
+                }
+            }
+            stacks.frames.push_back(id);
+            depth++;
             if (semicolon == std::string_view::npos)
                 break;
             frame_start = semicolon + 1;
         }
         stack.depth = static_cast<uint32_t>(stacks.frames.size() - stack.first);
+        previous_frames.resize(depth);
+        previous_ids.resize(depth);
         stacks.stacks.push_back(stack);
     }
 }

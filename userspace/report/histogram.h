@@ -22,19 +22,20 @@ uint64_t fine_slot_low(unsigned slot);
 uint64_t fine_slot_high(unsigned slot);
 
 struct Log2Histogram {
-    std::string unit;              // unit of every value below ("ns", "us", "ms", ...)
-    std::vector<uint64_t> slots;   // size kLog2Slots (trailing zeros allowed to be trimmed)
+    std::string unit;             // unit of every value below ("ns", "us", "ms", ...)
+    std::vector<uint64_t> slots;  // size kLog2Slots (trailing zeros allowed to be trimmed)
     uint64_t count = 0;
     uint64_t sum = 0;
-    uint64_t min = 0;              // meaningful only when count > 0
+    uint64_t min = 0;  // meaningful only when count > 0
     uint64_t max = 0;
     // Optional: fine_slot() buckets of the raw values in ns; percentile() uses
     // them when present. ns_per_unit converts `unit` to ns (1000 for us).
     std::vector<uint64_t> fine_ns;
     double ns_per_unit = 1;
-    uint64_t min_ns = 0, max_ns = 0;  // exact extremes for the fine path (0, 0: derive from min/max)
+    uint64_t min_ns = 0,
+             max_ns = 0;  // exact extremes for the fine path (0, 0: derive from min/max)
 
-    void record(uint64_t value);   // for user-space producers and tests
+    void record(uint64_t value);  // for user-space producers and tests
     double mean() const { return count ? double(sum) / double(count) : 0.0; }
     // Estimated from the buckets (the fine ones when present): linear
     // interpolation inside the bucket that holds the q-th value, clamped to

@@ -11,7 +11,8 @@ nlohmann::json to_json(const Value& value) {
         nlohmann::json operator()(int64_t v) const { return v; }
         nlohmann::json operator()(uint64_t v) const { return v; }
         nlohmann::json operator()(double v) const {
-            if (!std::isfinite(v)) return nullptr;
+            if (!std::isfinite(v))
+                return nullptr;
             return v;
         }
         nlohmann::json operator()(const std::string& s) const { return s; }
@@ -23,8 +24,10 @@ nlohmann::json to_json(const Log2Histogram& histogram) {
     nlohmann::json buckets = nlohmann::json::array();
     int first = -1, last = -1;
     for (unsigned slot = 0; slot < histogram.slots.size(); slot++) {
-        if (histogram.slots[slot] == 0) continue;
-        if (first < 0) first = int(slot);
+        if (histogram.slots[slot] == 0)
+            continue;
+        if (first < 0)
+            first = int(slot);
         last = int(slot);
     }
     for (int slot = first; first >= 0 && slot <= last; slot++) {
@@ -32,8 +35,10 @@ nlohmann::json to_json(const Log2Histogram& histogram) {
                            {"high", log2_slot_high(unsigned(slot))},
                            {"count", histogram.slots[unsigned(slot)]}});
     }
-    nlohmann::json out = {{"unit", histogram.unit},       {"count", histogram.count},
-                          {"sum", histogram.sum},         {"mean", histogram.mean()},
+    nlohmann::json out = {{"unit", histogram.unit},
+                          {"count", histogram.count},
+                          {"sum", histogram.sum},
+                          {"mean", histogram.mean()},
                           {"buckets", buckets}};
     if (histogram.count > 0) {
         out["min"] = histogram.min;
@@ -56,7 +61,8 @@ nlohmann::json to_json(const Report& report) {
         nlohmann::json units = nlohmann::json::object();
         for (const auto& field : section.fields) {
             fields[field.key] = to_json(field.value);
-            if (!field.unit.empty()) units[field.key] = field.unit;
+            if (!field.unit.empty())
+                units[field.key] = field.unit;
         }
         nlohmann::json tables = nlohmann::json::array();
         for (const auto& table : section.tables) {

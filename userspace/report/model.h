@@ -15,7 +15,7 @@ namespace bpfscope::report {
 using Value = std::variant<std::monostate, bool, int64_t, uint64_t, double, std::string>;
 
 struct Field {
-    std::string key;   // stable machine name, e.g. "count", "backend"
+    std::string key;  // stable machine name, e.g. "count", "backend"
     Value value;
     std::string unit;  // "" when unitless; "ns", "us", "ms", "%", ...
 };
@@ -40,7 +40,8 @@ struct Section {
     }
     const Field* find(const std::string& key) const {
         for (const auto& f : fields)
-            if (f.key == key) return &f;
+            if (f.key == key)
+                return &f;
         return nullptr;
     }
 };
@@ -50,7 +51,7 @@ struct Report {
     std::optional<std::string> timestamp;  // set with -T or for interval output
     std::vector<Field> header;             // run-wide facts (kernel, duration, ...)
     std::vector<Section> sections;
-    std::vector<std::string> warnings;     // data loss and other things the user must know
+    std::vector<std::string> warnings;  // data loss and other things the user must know
 
     Section& add_section(std::string title, std::string kind) {
         sections.push_back(Section{std::move(title), std::move(kind), {}, {}, {}, {}});

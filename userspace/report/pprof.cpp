@@ -6,6 +6,8 @@
 #include <map>
 #include <tuple>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "core/error.h"
 #include "profile.pb.h"
@@ -81,6 +83,34 @@ class StringTable {
     std::unordered_map<std::string, int64_t> ids_;
 };
 
+struct FunctionKey {
+    std::string_view name;
+    std::string_view file;
+    bool operator==(const FunctionKey&) const = default;
+};
+
+struct LocationKey {
+    uint64_t mapping, address, function;
+    int line;
+    bool operator==(const LocationKey&) const = default;
+};
+
+struct KeyHash {
+    static uint64_t mix(uint64_t hash, uint64_t value) {
+        hash ^= value + 0x9e3779b97f4a7c15ULL + (hash << 6) + (hash >> 2);
+        return hash;
+    }
+    size_t operator()(const FunctionKey& key) const {
+        return mix(std::hash<std::string_view>()(key.name),
+                   std::hash<std::string_view>()(key.file));
+    }
+    size_t operator()(const LocationKey& key) const {
+        uint64_t hash = mix(key.mapping, key.address);
+        hash = mix(hash, key.function);
+        return mix(hash, static_cast<uint64_t>(key.line));
+    }
+};
+
 bool is_kernel_module(const std::string& module) {
     return module.rfind("[kernel", 0) == 0;
 }
@@ -115,9 +145,19 @@ std::string encode_pprof(const StackProfile& profile) {
     out.set_duration_nanos(static_cast<int64_t>(profile.duration_ns));
     out.set_default_sample_type(strings.index(with_cpu ? "cpu" : sample_type));
 
-    std::map<std::string, uint64_t> mapping_ids;
+    bool any_inlined = false, any_file = false, any_line = false;
+    for (const StackSample& sample : profile.samples) {
+        for (const StackFrame& frame : sample.frames) {
+            any_inlined = any_inlined || frame.inlined;
+            any_file = any_file || !frame.file.empty();
+            any_line = any_line || frame.line != 0;
+        }
+    }
+    // Hash maps keyed by views into the profile's strings (alive for the whole
+    // call): millions of frames are looked up, so no key allocates.
+    std::unordered_map<std::string_view, uint64_t> mapping_ids;
     auto mapping_id = [&](const StackFrame& frame) -> uint64_t {
-        std::string module = frame.module;
+        std::string_view module = frame.module;
         if (module.empty()) {
             module = frame.kind == StackFrame::Kind::kKernel ? "[kernel]" : "[unknown]";
         }
@@ -125,56 +165,95 @@ std::string encode_pprof(const StackProfile& profile) {
         if (inserted) {
             auto* mapping = out.add_mapping();
             mapping->set_id(it->second);
-            mapping->set_filename(strings.index(module));
+            mapping->set_filename(strings.index(std::string(module)));
             // Symbolized already: pprof must not try to symbolize again.
             mapping->set_has_functions(true);
+            mapping->set_has_filenames(any_file);
+            mapping->set_has_line_numbers(any_line);
+            mapping->set_has_inline_frames(any_inlined);
         }
         return it->second;
     };
-    std::map<std::tuple<std::string, std::string, int>, uint64_t> function_ids;
+    std::unordered_map<FunctionKey, uint64_t, KeyHash> function_ids;
     auto function_id = [&](const StackFrame& frame) -> uint64_t {
-        std::string name = frame.name.empty() ? "[unknown]" : frame.name;
-        auto key = std::make_tuple(name, frame.file, frame.line);
-        auto [it, inserted] = function_ids.try_emplace(key, function_ids.size() + 1);
+        std::string_view name = frame.name.empty() ? std::string_view("[unknown]") : frame.name;
+        auto [it, inserted] = function_ids.try_emplace({name, frame.file}, function_ids.size() + 1);
         if (inserted) {
             auto* function = out.add_function();
             function->set_id(it->second);
-            function->set_name(strings.index(name));
-            function->set_system_name(strings.index(name));
+            int64_t name_index = strings.index(std::string(name));
+            function->set_name(name_index);
+            function->set_system_name(name_index);
             if (!frame.file.empty())
                 function->set_filename(strings.index(frame.file));
         }
         return it->second;
     };
-    using LocationKey =
-        std::tuple<uint64_t, uint64_t, uint64_t, int>;  // mapping, address, fn, line
-    std::map<LocationKey, uint64_t> location_ids;
-    auto location_id = [&](const StackFrame& frame) -> uint64_t {
-        uint64_t mapping = mapping_id(frame);
-        uint64_t function = function_id(frame);
-        LocationKey key{mapping, frame.address, function, frame.line};
-        auto [it, inserted] = location_ids.try_emplace(key, location_ids.size() + 1);
-        if (inserted) {
-            auto* location = out.add_location();
-            location->set_id(it->second);
-            location->set_mapping_id(mapping);
-            location->set_address(frame.address);
+    // A location is one address with its source lines, innermost inlined
+    // function first: a frame marked inlined at the same address as the frame
+    // toward the root (its caller) shares that frame's location.
+    uint64_t next_location_id = 1;
+    auto add_location = [&](uint64_t mapping, uint64_t address,
+                            const std::vector<std::pair<uint64_t, int>>& lines) {
+        auto* location = out.add_location();
+        location->set_id(next_location_id);
+        location->set_mapping_id(mapping);
+        location->set_address(address);
+        for (const auto& [function, line_number] : lines) {
             auto* line = location->add_line();
             line->set_function_id(function);
-            line->set_line(frame.line);
+            line->set_line(line_number);
         }
-        return it->second;
+        return next_location_id++;
     };
-
+    std::unordered_map<LocationKey, uint64_t, KeyHash> single_line_locations;
+    std::map<std::tuple<uint64_t, uint64_t, std::vector<std::pair<uint64_t, int>>>, uint64_t>
+        inlined_locations;
+    std::vector<std::pair<uint64_t, int>> lines;
+    auto location_id = [&](const std::vector<const StackFrame*>& inner_first) -> uint64_t {
+        const StackFrame& outer = *inner_first.back();
+        uint64_t mapping = mapping_id(outer);
+        lines.clear();
+        for (const StackFrame* frame : inner_first) {
+            lines.emplace_back(function_id(*frame), frame->line);
+        }
+        if (lines.size() == 1) {
+            LocationKey key{mapping, outer.address, lines[0].first, lines[0].second};
+            auto found = single_line_locations.find(key);
+            if (found != single_line_locations.end())
+                return found->second;
+            uint64_t id = add_location(mapping, outer.address, lines);
+            single_line_locations.emplace(key, id);
+            return id;
+        }
+        auto key = std::make_tuple(mapping, outer.address, lines);
+        auto found = inlined_locations.find(key);
+        if (found != inlined_locations.end())
+            return found->second;
+        uint64_t id = add_location(mapping, outer.address, lines);
+        inlined_locations.emplace(std::move(key), id);
+        return id;
+    };
     const int64_t comm_key = strings.index("comm");
     const int64_t pid_key = strings.index("pid");
     const int64_t tid_key = strings.index("tid");
     for (const StackSample& sample : profile.samples) {
         auto* entry = out.add_sample();
-        for (auto frame = sample.frames.rbegin(); frame != sample.frames.rend(); ++frame) {
-            if (frame->kind == StackFrame::Kind::kSeparator)
+        std::vector<const StackFrame*> group;
+        for (size_t i = sample.frames.size(); i-- > 0;) {  // leaf first
+            const StackFrame& frame = sample.frames[i];
+            if (frame.kind == StackFrame::Kind::kSeparator)
                 continue;
-            entry->add_location_id(location_id(*frame));
+            group.push_back(&frame);
+            const StackFrame* caller = i > 0 ? &sample.frames[i - 1] : nullptr;
+            bool inlined_into_caller = frame.inlined && frame.address != 0 && caller != nullptr &&
+                                       caller->kind != StackFrame::Kind::kSeparator &&
+                                       caller->address == frame.address &&
+                                       caller->module == frame.module;
+            if (inlined_into_caller)
+                continue;
+            entry->add_location_id(location_id(group));
+            group.clear();
         }
         auto value = static_cast<int64_t>(std::llround(sample.value));
         entry->add_value(value);
@@ -197,6 +276,65 @@ std::string encode_pprof(const StackProfile& profile) {
         }
     }
 
+    std::string encoded;
+    if (!out.SerializeToString(&encoded))
+        throw UserError("pprof: cannot encode the profile");
+    return gzip_compress(encoded);
+}
+
+std::string encode_pprof_folded(const FoldedStacks& stacks, const std::string& sample_type,
+                                bool& rounded) {
+    pb::Profile out;
+    StringTable strings(out);
+    auto* type = out.add_sample_type();
+    type->set_type(strings.index(sample_type.empty() ? "samples" : sample_type));
+    type->set_unit(strings.index("count"));
+    *out.mutable_period_type() = *type;
+    out.set_period(1);
+    out.set_default_sample_type(type->type());
+
+    uint64_t kernel_mapping = 0;
+    uint64_t other_mapping = 0;
+    auto add_mapping = [&](const char* name) {
+        auto* mapping = out.add_mapping();
+        mapping->set_id(static_cast<uint64_t>(out.mapping_size()));
+        mapping->set_filename(strings.index(name));
+        mapping->set_has_functions(true);
+        return mapping->id();
+    };
+    // Location id = function id = name id + 1, created on first use.
+    std::vector<uint64_t> location_of(stacks.names.size(), 0);
+    auto location_id = [&](uint32_t name_id) {
+        if (location_of[name_id] != 0)
+            return location_of[name_id];
+        std::string_view name = stacks.name(name_id);
+        bool kernel = name.size() > 4 && name.substr(name.size() - 4) == "_[k]";
+        if (kernel)
+            name.remove_suffix(4);
+        uint64_t& mapping = kernel ? kernel_mapping : other_mapping;
+        if (mapping == 0)
+            mapping = add_mapping(kernel ? "[kernel]" : "[unknown]");
+        uint64_t id = static_cast<uint64_t>(out.function_size()) + 1;
+        auto* function = out.add_function();
+        function->set_id(id);
+        function->set_name(strings.index(std::string(name)));
+        function->set_system_name(function->name());
+        auto* location = out.add_location();
+        location->set_id(id);
+        location->set_mapping_id(mapping);
+        location->add_line()->set_function_id(id);
+        location_of[name_id] = id;
+        return id;
+    };
+    rounded = false;
+    for (const auto& stack : stacks.stacks) {
+        auto* sample = out.add_sample();
+        for (uint32_t i = stack.depth; i-- > 0;) {  // leaf first
+            sample->add_location_id(location_id(stacks.frames[stack.first + i]));
+        }
+        rounded = rounded || stack.count != std::floor(stack.count);
+        sample->add_value(static_cast<int64_t>(std::llround(stack.count)));
+    }
     std::string encoded;
     if (!out.SerializeToString(&encoded))
         throw UserError("pprof: cannot encode the profile");
@@ -264,7 +402,7 @@ StackProfile decode_pprof(std::string_view data) {
                 frame.kind =
                     is_kernel_module(module) ? StackFrame::Kind::kKernel : StackFrame::Kind::kUser;
                 frame.line = static_cast<int>(location.line(l).line());
-                frame.inlined = l > 0;
+                frame.inlined = l != location.line_size() - 1;  // all but the outermost
                 if (auto function = functions.find(location.line(l).function_id());
                     function != functions.end()) {
                     frame.name = text(function->second->name());

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "report/folded.h"
 #include "report/stack_profile.h"
 
 namespace bpfscope::report {
@@ -15,6 +16,14 @@ namespace bpfscope::report {
 // separator frames ("-") are left out; comm, pid and tid become labels.
 // Counts are rounded to integers (the format stores int64).
 std::string encode_pprof(const StackProfile& profile);
+
+// Folded stacks (e.g. `bpfscope flamegraph --to-pprof`) straight to pprof,
+// without building a StackProfile: one function and location per distinct
+// frame name, sample type {sample_type, "count"}. Frames ending in "_[k]" go to
+// the "[kernel]" mapping (suffix removed), others to "[unknown]". Counts are
+// rounded; `rounded` tells whether any count had a fraction.
+std::string encode_pprof_folded(const FoldedStacks& stacks, const std::string& sample_type,
+                                bool& rounded);
 
 // Reads what encode_pprof (or any pprof writer) wrote: the first sample type
 // becomes the value, labels comm/pid/tid are restored, frames root first.

@@ -52,6 +52,22 @@ void write_file_atomically(const std::string& path, std::string_view content) {
         write_all(STDOUT_FILENO, content, "stdout");
         return;
     }
+    // A pipe, terminal or /dev/stdout cannot be replaced by a rename: write to it.
+    struct stat existing {};
+    if (::stat(path.c_str(), &existing) == 0 && !S_ISREG(existing.st_mode) &&
+        !S_ISDIR(existing.st_mode)) {
+        int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (fd < 0)
+            throw UserError(errno_message("cannot write " + path, errno));
+        try {
+            write_all(fd, content, path);
+        } catch (...) {
+            ::close(fd);
+            throw;
+        }
+        ::close(fd);
+        return;
+    }
     std::string pattern = path + ".tmp.XXXXXX";
     std::vector<char> temp_name(pattern.begin(), pattern.end());
     temp_name.push_back('\0');
@@ -111,7 +127,9 @@ void write_stack_outputs(const StackProfile& profile, const StackOutputOptions& 
                             options.svg_path);
         }
         FlameGraphOptions graph;
-        graph.title = options.title;
+        graph.title = options.title.empty() && profile.sample_type == "offcpu"
+                          ? "Off-CPU Time Flame Graph"
+                          : options.title;
         graph.subtitle = options.subtitle;
         graph.count_name =
             options.count_name.empty() ? default_count_name(profile) : options.count_name;

@@ -9,21 +9,21 @@ namespace bpfscope::report {
 
 struct StackFrame {
     enum class Kind { kUser, kKernel, kSeparator };
-    std::string name;       // function name, demangled; "[unknown]" when unresolved
-    std::string module;     // DSO path or "[kernel]"; "" when unknown
-    uint64_t address = 0;   // instruction address as sampled (0 for synthetic frames)
+    std::string name;      // function name, demangled; "[unknown]" when unresolved
+    std::string module;    // DSO path or "[kernel]"; "" when unknown
+    uint64_t address = 0;  // instruction address as sampled (0 for synthetic frames)
     Kind kind = Kind::kUser;
-    std::string file;       // source file when known (DWARF)
+    std::string file;  // source file when known (DWARF)
     int line = 0;
-    bool inlined = false;   // an inlined frame expanded from the frame after it
+    bool inlined = false;  // an inlined frame expanded from the frame after it
 };
 
 struct StackSample {
-    std::string comm;       // process/thread name, the root frame in folded output
+    std::string comm;  // process/thread name, the root frame in folded output
     uint32_t pid = 0;
     uint32_t tid = 0;
     std::vector<StackFrame> frames;  // root first, leaf last
-    double value = 0;       // in StackProfile::unit
+    double value = 0;                // in StackProfile::unit
 };
 
 struct StackProfile {

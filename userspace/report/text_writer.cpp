@@ -15,10 +15,13 @@ std::string format_value(const Value& value) {
         std::string operator()(int64_t v) const { return std::to_string(v); }
         std::string operator()(uint64_t v) const { return std::to_string(v); }
         std::string operator()(double v) const {
-            if (std::isnan(v)) return "-";
+            if (std::isnan(v))
+                return "-";
             double magnitude = std::fabs(v);
-            if (magnitude >= 100 || v == std::floor(v)) return fmt::format("{:.0f}", v);
-            if (magnitude >= 10) return fmt::format("{:.1f}", v);
+            if (magnitude >= 100 || v == std::floor(v))
+                return fmt::format("{:.0f}", v);
+            if (magnitude >= 10)
+                return fmt::format("{:.1f}", v);
             return fmt::format("{:.2f}", v);
         }
         std::string operator()(const std::string& s) const { return s; }
@@ -41,12 +44,15 @@ std::string render_histogram(const Log2Histogram& histogram, unsigned bar_width)
     int first = -1, last = -1;
     uint64_t peak = 0;
     for (unsigned slot = 0; slot < histogram.slots.size(); slot++) {
-        if (histogram.slots[slot] == 0) continue;
-        if (first < 0) first = int(slot);
+        if (histogram.slots[slot] == 0)
+            continue;
+        if (first < 0)
+            first = int(slot);
         last = int(slot);
         peak = std::max(peak, histogram.slots[slot]);
     }
-    if (first < 0) return "  (no events)\n";
+    if (first < 0)
+        return "  (no events)\n";
     std::vector<std::string> labels;
     size_t label_width = 0;
     for (int slot = first; slot <= last; slot++) {
@@ -62,9 +68,10 @@ std::string render_histogram(const Log2Histogram& histogram, unsigned bar_width)
     for (int slot = first; slot <= last; slot++) {
         uint64_t count = histogram.slots[unsigned(slot)];
         unsigned bar = peak ? unsigned((count * bar_width + peak - 1) / peak) : 0;
-        if (count == 0) bar = 0;
-        out << fmt::format("  {:<{}} {:>10} |{:<{}}|\n", labels[unsigned(slot - first)], label_width,
-                           count, std::string(bar, '@'), bar_width);
+        if (count == 0)
+            bar = 0;
+        out << fmt::format("  {:<{}} {:>10} |{:<{}}|\n", labels[unsigned(slot - first)],
+                           label_width, count, std::string(bar, '@'), bar_width);
     }
     return out.str();
 }
@@ -78,13 +85,15 @@ std::string render_table(const Table& table) {
         std::vector<std::string> rendered;
         for (size_t c = 0; c < row.size() && c < widths.size(); c++) {
             rendered.push_back(format_value(row[c]));
-            if (std::holds_alternative<std::string>(row[c]) && rendered.back() != "-") numeric[c] = false;
+            if (std::holds_alternative<std::string>(row[c]) && rendered.back() != "-")
+                numeric[c] = false;
             widths[c] = std::max(widths[c], rendered.back().size());
         }
         cells.push_back(std::move(rendered));
     }
     std::ostringstream out;
-    if (!table.title.empty()) out << "  " << table.title << "\n";
+    if (!table.title.empty())
+        out << "  " << table.title << "\n";
     auto line = [&](const std::vector<std::string>& values) {
         out << " ";
         for (size_t c = 0; c < values.size(); c++) {
@@ -111,7 +120,8 @@ std::string field_line(const Field& field) {
 }  // namespace
 
 void write_text(std::ostream& out, const Report& report) {
-    if (report.timestamp) out << report.timestamp.value() << "\n";
+    if (report.timestamp)
+        out << report.timestamp.value() << "\n";
     for (const auto& field : report.header) out << field_line(field) << "\n";
     for (const auto& section : report.sections) {
         out << "\n" << section.title << "\n";
@@ -128,10 +138,12 @@ void write_text(std::ostream& out, const Report& report) {
             out << line << "\n";
         }
         for (const auto& note : section.notes) out << "  note: " << note << "\n";
-        if (section.histogram) out << render_histogram(*section.histogram);
+        if (section.histogram)
+            out << render_histogram(*section.histogram);
         for (const auto& table : section.tables) out << render_table(table);
     }
-    if (!report.warnings.empty()) out << "\n";
+    if (!report.warnings.empty())
+        out << "\n";
     for (const auto& warning : report.warnings) out << "WARNING: " << warning << "\n";
     out.flush();
 }

@@ -22,7 +22,7 @@ struct ResolvedKernelAddress {
 };
 
 class Kallsyms {
-public:
+  public:
     // Loads a kallsyms-format file (default /proc/kallsyms). Addresses all
     // zero (kptr_restrict) leave address lookups empty but name lookups work.
     explicit Kallsyms(const std::string& path);
@@ -44,7 +44,7 @@ public:
     bool has_addresses() const { return has_addresses_; }
     size_t size() const { return by_address_.size(); }
 
-private:
+  private:
     Kallsyms() = default;
     void parse(std::string_view text);
 

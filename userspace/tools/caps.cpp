@@ -4,8 +4,8 @@
 
 #include "core/capabilities.h"
 #include "core/libbpf_log.h"
-#include "core/tracefs.h"
 #include "core/tool_registry.h"
+#include "core/tracefs.h"
 #include "report/json_writer.h"
 #include "report/text_writer.h"
 
@@ -23,13 +23,17 @@ int caps_main(int argc, char** argv) {
     const auto& tracefs = bpfscope::ensure_tracefs();
     bpfscope::report::Report report;
     report.tool = "caps";
-    report.header = {{"kernel_release", facts.release, ""},
-                     {"btf", facts.btf, ""},
-                     {"lockdown", facts.lockdown, ""},
-                     {"tracefs", tracefs.mounted ? (tracefs.mounted_by_us ? "mounted by bpfscope at " : "mounted at ") + tracefs.path
-                                                 : tracefs.problem, ""},
-                     {"kprobe_pmu", facts.kprobe_pmu, ""},
-                     {"uprobe_pmu", facts.uprobe_pmu, ""}};
+    report.header = {
+        {"kernel_release", facts.release, ""},
+        {"btf", facts.btf, ""},
+        {"lockdown", facts.lockdown, ""},
+        {"tracefs",
+         tracefs.mounted
+             ? (tracefs.mounted_by_us ? "mounted by bpfscope at " : "mounted at ") + tracefs.path
+             : tracefs.problem,
+         ""},
+        {"kprobe_pmu", facts.kprobe_pmu, ""},
+        {"uprobe_pmu", facts.uprobe_pmu, ""}};
     bpfscope::report::Table table{"", {"program", "status", "errno", "reason"}, {}};
     for (auto kind : bpfscope::all_program_kinds()) {
         const auto& capability = bpfscope::probe_capability(kind);
@@ -39,8 +43,8 @@ int caps_main(int argc, char** argv) {
         section.add("reason", capability.reason);
         std::string code = capability.error ? strerrorname_np(capability.error) : "-";
         table.rows.push_back({std::string(bpfscope::program_kind_name(kind)),
-                              std::string(bpfscope::capability_status_name(capability.status)), code,
-                              capability.reason});
+                              std::string(bpfscope::capability_status_name(capability.status)),
+                              code, capability.reason});
     }
     if (json) {
         bpfscope::report::write_json(std::cout, report);
@@ -56,4 +60,5 @@ int caps_main(int argc, char** argv) {
 
 }  // namespace
 
-BPFSCOPE_REGISTER_TOOL("caps", "what BPF program kinds this kernel allows (tried for real)", caps_main);
+BPFSCOPE_REGISTER_TOOL("caps", "what BPF program kinds this kernel allows (tried for real)",
+                       caps_main);

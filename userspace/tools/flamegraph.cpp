@@ -45,32 +45,6 @@ std::string read_input(const std::string& path) {
     return content;
 }
 
-// Folded stacks as a profile, for --to-pprof: every folded frame is a frame.
-StackProfile profile_from_folded(const FoldedStacks& stacks, const std::string& count_name,
-                                 bool& rounded) {
-    StackProfile profile;
-    profile.sample_type = count_name;
-    profile.unit = "count";
-    rounded = false;
-    for (const auto& stack : stacks.stacks) {
-        StackSample sample;
-        sample.value = stack.count;
-        rounded = rounded || stack.count != std::floor(stack.count);
-        for (uint32_t i = 0; i < stack.depth; i++) {
-            StackFrame frame;
-            frame.name = std::string(stacks.name(stacks.frames[stack.first + i]));
-            if (frame.name.size() > 4 && frame.name.ends_with("_[k]")) {
-                frame.name.resize(frame.name.size() - 4);
-                frame.kind = StackFrame::Kind::kKernel;
-                frame.module = "[kernel]";
-            }
-            sample.frames.push_back(std::move(frame));
-        }
-        profile.samples.push_back(std::move(sample));
-    }
-    return profile;
-}
-
 int flamegraph_main(int argc, char** argv) {
     CLI::App app{
         "Render folded stacks (\"frame;frame;frame COUNT\" lines, from FILEs or stdin) as an "
@@ -161,13 +135,13 @@ int flamegraph_main(int argc, char** argv) {
             throw UserError("--to-pprof takes one profile, not a differential (two counts)");
         }
         bool rounded = false;
-        StackProfile profile = profile_from_folded(stacks, options.count_name, rounded);
+        std::string encoded = encode_pprof_folded(stacks, options.count_name, rounded);
         if (rounded) {
             std::fprintf(stderr,
                          "bpfscope flamegraph: pprof stores integer counts; fractional counts "
                          "were rounded\n");
         }
-        write_file_atomically(pprof_path, encode_pprof(profile));
+        write_file_atomically(pprof_path, encoded);
         if (output == "-")
             return 0;
     }

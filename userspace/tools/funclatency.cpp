@@ -26,13 +26,15 @@ int funclatency_main(int argc, char** argv) {
     app.add_option("targets", target_texts,
                    "FUNC (kernel), PATH:FUNC or LIB:FUNC (user), CAT:START..CAT:END (tracepoints)")
         ->required();
-    app.add_option("-p,--pid", latency.pid, "Only this process (and resolve LIB:FUNC in its mappings)");
-    app.add_option("-c,--cgroup", latency.cgroup_path, "Only tasks in this cgroup v2 directory (and below)");
+    app.add_option("-p,--pid", latency.pid,
+                   "Only this process (and resolve LIB:FUNC in its mappings)");
+    app.add_option("-c,--cgroup", latency.cgroup_path,
+                   "Only tasks in this cgroup v2 directory (and below)");
     app.add_flag("-m,--milliseconds", milliseconds, "Histogram in milliseconds");
     app.add_flag("-u,--microseconds", microseconds, "Histogram in microseconds");
     app.add_option("--backend", backend, "Force a backend: fentry, kprobe, uprobe, tracepoint")
-        ->check(CLI::IsMember({"fentry", "fexit", "kprobe", "kretprobe", "uprobe", "uretprobe", "tracepoint",
-                               "raw_tp"}));
+        ->check(CLI::IsMember({"fentry", "fexit", "kprobe", "kretprobe", "uprobe", "uretprobe",
+                               "tracepoint", "raw_tp"}));
     app.add_option("--start-map-size", latency.start_map_entries,
                    "Capacity of the per-thread start map (threads x targets in flight)");
     bool no_overhead = false;
@@ -40,9 +42,11 @@ int funclatency_main(int argc, char** argv) {
                  "Do not measure our own BPF run time (saves ~40 ns per probe hit)");
     CLI11_PARSE(app, argc, argv);
     latency.measure_overhead = !no_overhead;
-    if (milliseconds && microseconds) throw bpfscope::UserError("-m and -u exclude each other: pick one unit");
+    if (milliseconds && microseconds)
+        throw bpfscope::UserError("-m and -u exclude each other: pick one unit");
     latency.unit = milliseconds ? "ms" : microseconds ? "us" : "ns";
-    if (!backend.empty()) latency.forced_backend = bpfscope::parse_backend(backend);
+    if (!backend.empty())
+        latency.forced_backend = bpfscope::parse_backend(backend);
 
     bpfscope::setup_libbpf_logging(run.verbose);
     std::vector<bpfscope::TargetSpec> targets;
@@ -52,8 +56,8 @@ int funclatency_main(int argc, char** argv) {
     if (!run.json) {
         std::cerr << "Tracing " << targets.size() << " target(s)";
         for (const auto& plan : session.plans())
-            std::cerr << (&plan == &session.plans().front() ? ": " : ", ") << plan.target.text << " ["
-                      << bpfscope::backend_name(*plan.backend) << "]";
+            std::cerr << (&plan == &session.plans().front() ? ": " : ", ") << plan.target.text
+                      << " [" << bpfscope::backend_name(*plan.backend) << "]";
         std::cerr << (run.duration_s > 0 ? "" : ". Hit Ctrl-C to end.") << "\n";
     }
     auto started = std::chrono::steady_clock::now();
@@ -61,15 +65,18 @@ int funclatency_main(int argc, char** argv) {
         auto results = session.collect(!final);
         bpfscope::report::Report report;
         report.tool = "funclatency";
-        if (run.timestamps || run.interval_s > 0) report.timestamp = bpfscope::wall_clock_timestamp();
-        double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        if (run.timestamps || run.interval_s > 0)
+            report.timestamp = bpfscope::wall_clock_timestamp();
+        double elapsed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         report.header = {{"kernel_release", bpfscope::kernel_facts().release, ""},
                          {"unit", latency.unit, ""},
                          {"elapsed", elapsed, "s"}};
         for (size_t i = 0; i < results.size(); i++)
-            report.sections.push_back(bpfscope::latency_section(session.plans()[i], results[i], latency.unit));
-        report.sections.push_back(bpfscope::overhead_section(session.overhead(), session.overhead_known(),
-                                                                latency.measure_overhead));
+            report.sections.push_back(
+                bpfscope::latency_section(session.plans()[i], results[i], latency.unit));
+        report.sections.push_back(bpfscope::overhead_section(
+            session.overhead(), session.overhead_known(), latency.measure_overhead));
         bpfscope::add_loss_warnings(report, session.plans(), results);
         if (run.json)
             bpfscope::report::write_json(std::cout, report);
@@ -81,5 +88,6 @@ int funclatency_main(int argc, char** argv) {
 
 }  // namespace
 
-BPFSCOPE_REGISTER_TOOL("funclatency", "latency histograms of kernel/user functions and tracepoint brackets",
+BPFSCOPE_REGISTER_TOOL("funclatency",
+                       "latency histograms of kernel/user functions and tracepoint brackets",
                        funclatency_main);
