@@ -125,3 +125,24 @@ def check_memory_stat_path(r, backend):
         r.expect(show["max"] <= user_max_ns * 1.01,
                  f"memory_stat_show max {show['max']:g} ns <= readstats' slowest read {user_max_ns:g} ns")
     return report
+
+
+def check_attach_lifecycle_loose(r, name):
+    """Like check_attach_lifecycle for tools whose link count depends on the CPU count."""
+    bpf = key_values(r.text(f"{name}.bpf"))
+    r.expect(bpf["links_attached"] > bpf["links_before"],
+             f"{name}: attached ({bpf['links_attached'] - bpf['links_before']:g} BPF links, "
+             f"attach took {bpf['attach_s']:.1f} s)")
+    r.expect(bpf["links_after"] == bpf["links_before"] and bpf["progs_after"] == bpf["progs_before"],
+             f"{name}: nothing left attached after exit (links {bpf['links_after']:g}, "
+             f"programs {bpf['progs_after']:g})")
+
+
+def folded(text):
+    """Folded stack lines 'a;b;c N' -> {'a;b;c': N} (summed)."""
+    stacks = {}
+    for line in text.splitlines():
+        frames, _, value = line.rpartition(" ")
+        if frames and value.isdigit():
+            stacks[frames] = stacks.get(frames, 0) + int(value)
+    return stacks
