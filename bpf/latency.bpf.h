@@ -86,21 +86,19 @@ static __always_inline void latency_record(__u32 target_id, __u64 delta_ns)
 {
 	struct latency_stats *stats = bpf_map_lookup_elem(&latency_stats_map, &target_id);
 	__u32 slot;
-	__u64 fine;
 
 	if (!stats)
 		return;
 	slot = log2_slot(delta_ns / latency_unit_divisor);
 	if (slot < LATENCY_SLOTS)
 		stats->slots[slot]++;
-	fine = fine_slot(delta_ns);
-	if (fine < LATENCY_FINE_SLOTS) {
-		/* The 6.1 verifier loses this bound across clang's register copies
-		 * ("R2 unbounded memory access", found by the VM suite): re-establish
-		 * it on the register that indexes. barrier_var keeps clang from
-		 * dropping the mask as redundant. */
-		barrier_var(fine);
-		stats->fine_ns[fine & (LATENCY_FINE_SLOTS - 1)]++;
+	slot = fine_slot(delta_ns);
+	if (slot < LATENCY_FINE_SLOTS) {
+		/* The 6.1 verifier loses the bound through fine_slot's variable
+		 * shifts ("R2 unbounded memory access"): hide the value from the
+		 * compiler so the mask below stays and proves the bound. */
+		asm volatile("" : "+r"(slot));
+		stats->fine_ns[slot & (LATENCY_FINE_SLOTS - 1)]++;
 	}
 	if (stats->count == 0 || delta_ns < stats->min_ns)
 		stats->min_ns = delta_ns;

@@ -129,3 +129,20 @@ TEST(SymbolsKernel, ResolvesRealKallsymsWithOffsets) {
     ASSERT_EQ(frames.size(), 1u);
     EXPECT_EQ(frames[0].name, "schedule");
 }
+
+TEST_F(SymbolsKernelFake, WholeStackIsUserThenSeparatorThenKernel) {
+    Symbolizer symbols = symbolizer(false);
+    const uint64_t kernel[] = {0xffffffff81100300, 0xffffffff81100830};
+    const uint64_t user[] = {0x10};  // unmapped in any process: [unknown]
+    const uint32_t pid = static_cast<uint32_t>(getpid());
+    auto frames = symbols.stack(pid, user, kernel);
+    ASSERT_EQ(names(frames),
+              (std::vector<std::string>{"[unknown]", "-", "schedule", "__schedule"}));
+    EXPECT_EQ(frames[0].kind, StackFrame::Kind::kUser);
+    EXPECT_EQ(frames[1].kind, StackFrame::Kind::kSeparator);
+    EXPECT_EQ(frames[2].kind, StackFrame::Kind::kKernel);
+    EXPECT_EQ(names(symbols.stack(pid, {}, kernel)),
+              (std::vector<std::string>{"schedule", "__schedule"}));
+    EXPECT_EQ(names(symbols.stack(pid, user, kernel, false)),
+              (std::vector<std::string>{"[unknown]", "schedule", "__schedule"}));
+}

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -18,6 +19,7 @@
 #include "support/process.h"
 #include "symbols/demangle.h"
 #include "symbols/elf_file.h"
+#include "symbols/perf_map.h"
 #include "symbols/process_maps.h"
 #include "symbols/symbolizer.h"
 
@@ -36,7 +38,8 @@ struct RecordedPc {
 // The fixture running as a child: what it printed, and its pid until it exits.
 class Fixture {
   public:
-    explicit Fixture(const std::string& path = bpfscope::test::bin("symbols_fixture")) {
+    explicit Fixture(const std::string& path = bpfscope::test::bin("symbols_fixture"),
+                     const char* option = nullptr, const char* plugin = nullptr) {
         int to_child[2], from_child[2];
         if (pipe2(to_child, O_CLOEXEC) != 0 || pipe2(from_child, O_CLOEXEC) != 0) {
             throw std::runtime_error("pipe failed");
@@ -45,38 +48,35 @@ class Fixture {
         if (pid_ == 0) {
             dup2(to_child[0], 0);
             dup2(from_child[1], 1);
-            execl(path.c_str(), path.c_str(), nullptr);
+            execl(path.c_str(), path.c_str(), option != nullptr ? option : "--", plugin, nullptr);
             _exit(127);
         }
         close(to_child[0]);
         close(from_child[1]);
         stdin_ = to_child[1];
-        FILE* out = fdopen(from_child[0], "r");
-        char buffer[256];
-        while (out != nullptr && std::fgets(buffer, sizeof buffer, out) != nullptr) {
-            std::istringstream line(buffer);
-            std::string key;
-            RecordedPc recorded;
-            line >> key;
-            if (key == "ready") {
-                break;
-            }
-            line >> std::hex >> recorded.pc >> std::dec >> recorded.line >> recorded.call_line;
-            pcs_[key] = recorded;
+        out_ = fdopen(from_child[0], "r");
+        read_until("ready");
+    }
+    // Sends a command line ("load") and reads what it prints up to `key`.
+    void command(const std::string& line, const std::string& key) {
+        std::string text = line + "\n";
+        if (write(stdin_, text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+            throw std::runtime_error("fixture stdin closed");
         }
-        if (out != nullptr) {
-            std::fclose(out);
-        }
+        read_until(key);
     }
     ~Fixture() {
         if (pid_ > 0) {
-            kill(pid_, SIGKILL);
-            exit_and_wait();
+            exit_and_wait();  // closing its stdin ends it, and it removes its perf map
         }
     }
     pid_t pid() const { return pid_; }
     // Closes its stdin (it exits) and reaps it: its /proc entry is gone after this.
     int exit_and_wait() {
+        if (out_ != nullptr) {
+            std::fclose(out_);
+            out_ = nullptr;
+        }
         if (stdin_ >= 0) {
             close(stdin_);
             stdin_ = -1;
@@ -96,8 +96,28 @@ class Fixture {
     }
 
   private:
+    // Records "<key> <hex pc> <line> <call line>" lines until the line starting `last`.
+    void read_until(const std::string& last) {
+        char buffer[256];
+        while (out_ != nullptr && std::fgets(buffer, sizeof buffer, out_) != nullptr) {
+            std::istringstream line(buffer);
+            std::string key;
+            RecordedPc recorded;
+            line >> key;
+            if (key == "ready") {
+                return;
+            }
+            line >> std::hex >> recorded.pc >> std::dec >> recorded.line >> recorded.call_line;
+            pcs_[key] = recorded;
+            if (key == last) {
+                return;
+            }
+        }
+    }
+
     pid_t pid_ = -1;
     int stdin_ = -1;
+    FILE* out_ = nullptr;
     std::map<std::string, RecordedPc> pcs_;
 };
 
@@ -501,4 +521,127 @@ TEST(SymbolsUser, DeletedExecutable) {
     auto frames = symbolizer.user_frames(pid, leaf);
     ASSERT_EQ(names(frames), (std::vector<std::string>{"c_outer", "c_scale"}));
     EXPECT_EQ(frames[0].module, copy);
+}
+
+// Stack tools symbolize thousands of stacks: the cost per frame, first time (libc
+// with its debug file when installed) and from the cache. Prints the numbers.
+TEST(SymbolsPerformance, CachedFramesAreCheap) {
+    Fixture fixture;
+    Symbolizer symbolizer;
+    ASSERT_TRUE(symbolizer.observe_process(fixture.pid()));
+    auto maps = bpfscope::symbols::read_process_maps(fixture.pid());
+    ASSERT_TRUE(maps);
+    uint64_t libc_start = 0, libc_end = 0;
+    for (const auto& entry : *maps) {
+        if (entry.executable && entry.path.find("/libc.so") != std::string::npos) {
+            libc_start = entry.start;
+            libc_end = entry.end;
+        }
+    }
+    ASSERT_NE(libc_start, 0u) << "fixture maps no libc";
+    // 2000 distinct addresses spread over libc's code, as stacks of 8 frames.
+    std::vector<uint64_t> addresses;
+    const uint64_t stride = (libc_end - libc_start) / 2000;
+    for (uint64_t address = libc_start + 1; addresses.size() < 2000; address += stride) {
+        addresses.push_back(address);
+    }
+    constexpr size_t kDepth = 8;
+    auto symbolize_all = [&] {
+        size_t frames = 0;
+        for (size_t i = 0; i + kDepth <= addresses.size(); i += kDepth) {
+            frames += symbolizer.user_frames(fixture.pid(), {&addresses[i], kDepth}).size();
+        }
+        return frames;
+    };
+    using Clock = std::chrono::steady_clock;
+    auto microseconds_per_address = [&](Clock::time_point start, int rounds) {
+        return std::chrono::duration<double, std::micro>(Clock::now() - start).count() /
+               (rounds * static_cast<double>(addresses.size()));
+    };
+    auto start = Clock::now();
+    size_t first_frames = symbolize_all();  // loads libc's symbols and debug file
+    double first = microseconds_per_address(start, 1);
+    uint64_t unknown_first = symbolizer.stats().unknown_frames;
+    for (uint64_t& address : addresses) {
+        address += 7;  // new addresses, libc already loaded
+    }
+    start = Clock::now();
+    symbolize_all();
+    double uncached = microseconds_per_address(start, 1);
+    start = Clock::now();
+    size_t cached_frames = 0;
+    for (int round = 0; round < 20; ++round) {
+        cached_frames += symbolize_all();
+    }
+    double cached = microseconds_per_address(start, 20);
+    std::printf(
+        "symbolize libc: first pass %.1f us/address (loading symbols and debug file), "
+        "uncached %.1f us/address, cached %.3f us/address\n",
+        first, uncached, cached);
+    EXPECT_GE(first_frames, addresses.size());
+    EXPECT_EQ(cached_frames % 20, 0u);
+    EXPECT_LT(unknown_first, addresses.size() / 10);  // PLT stubs and padding only
+    EXPECT_LT(uncached, 200.0);  // about 20 us here; a full DWARF walk per address is 300
+    EXPECT_LT(cached, 2.0);      // about 0.3 us here
+}
+
+TEST(SymbolsPerfMap, ParsesHexWithAndWithoutPrefixAndLatestWins) {
+    auto map = bpfscope::symbols::PerfMap::parse(
+        "1000 10 first\n"
+        "0x2000 0x20 second name with spaces\r\n"
+        "garbage line\n"
+        "1000 10 first_regenerated\n");
+    EXPECT_EQ(map.size(), 3u);
+    ASSERT_NE(map.find(0x100f), nullptr);
+    EXPECT_EQ(map.find(0x100f)->name, "first_regenerated");
+    EXPECT_EQ(map.find(0x1010), nullptr);
+    ASSERT_NE(map.find(0x201f), nullptr);
+    EXPECT_EQ(map.find(0x201f)->name, "second name with spaces");
+    EXPECT_EQ(map.find(0xfff), nullptr);
+}
+
+// Code in anonymous executable memory, named by the runtime in /tmp/perf-PID.map.
+TEST(SymbolsPerfMap, JitFramesNamedFromThePerfMap) {
+    Fixture fixture(bpfscope::test::bin("symbols_fixture"), "--jit");
+    const uint64_t jit = fixture.at("jit").pc;
+    Symbolizer symbolizer;
+    ASSERT_TRUE(symbolizer.observe_process(fixture.pid()));
+    const uint64_t stack[] = {jit + 0x104, jit + 0x11};  // leaf, then a return address
+    auto frames = symbolizer.user_frames(fixture.pid(), stack);
+    ASSERT_EQ(names(frames), (std::vector<std::string>{"jit_loop_body", "jit::compile(int)"}));
+    EXPECT_EQ(frames[0].module, "/tmp/perf-" + std::to_string(fixture.pid()) + ".map");
+    const uint64_t gap[] = {jit + 0x80};  // in the JIT mapping, named by no entry
+    frames = symbolizer.user_frames(fixture.pid(), gap);
+    ASSERT_EQ(names(frames), (std::vector<std::string>{"[unknown]"}));
+    EXPECT_EQ(frames[0].module, "");
+}
+
+TEST(SymbolsUser, EmptyUserStackIsNotAProcessLookup) {
+    Symbolizer symbolizer;
+    const uint64_t none[] = {0, 0};
+    EXPECT_TRUE(symbolizer.user_frames(0, none).empty());  // idle: no /proc/0
+    EXPECT_TRUE(symbolizer.user_frames(0, {}).empty());
+    EXPECT_EQ(symbolizer.stats().processes_gone_unobserved, 0u);
+    EXPECT_EQ(symbolizer.stats().frames, 0u);
+}
+
+// A library loaded (dlopen) after the process was observed: the address misses every
+// known mapping, the maps are read again and the new library is found.
+TEST(SymbolsUser, LibraryLoadedAfterObservation) {
+    Fixture fixture(bpfscope::test::bin("symbols_fixture"), "--", SYMBOLS_FIXTURE_PLUGIN);
+    Symbolizer::Options options;
+    options.maps_refresh_ms = 0;
+    Symbolizer symbolizer(options);
+    ASSERT_TRUE(symbolizer.observe_process(fixture.pid()));
+    fixture.command("load", "plugin");
+    const RecordedPc& plugin = fixture.at("plugin");
+    ASSERT_NE(plugin.pc, 0u) << "fixture could not dlopen " << SYMBOLS_FIXTURE_PLUGIN;
+    uint64_t leaf[] = {plugin.pc};
+    auto frames = symbolizer.user_frames(fixture.pid(), leaf);
+    ASSERT_EQ(names(frames), (std::vector<std::string>{"fixture_plugin_function"}));
+    EXPECT_TRUE(ends_with(frames[0].module, "/libsymbols_fixture_plugin.so")) << frames[0].module;
+    // Earlier mappings are still there.
+    uint64_t old_leaf[] = {fixture.at("lib").pc};
+    EXPECT_EQ(names(symbolizer.user_frames(fixture.pid(), old_leaf)),
+              (std::vector<std::string>{"fixture_lib_function"}));
 }

@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <elfutils/libdw.h>
+
 #include "report/stack_profile.h"
 
 struct Dwfl;
@@ -63,8 +65,18 @@ class ElfFile {
 
   private:
     ElfFile() = default;
-    std::vector<report::StackFrame> resolve(uint64_t address) const;
+    std::vector<report::StackFrame> resolve(uint64_t address);
+    struct CodeRange {
+        uint64_t low;  // DWARF addresses, [low, high)
+        uint64_t high;
+        Dwarf_Die die;  // the subprogram
+    };
+    static std::vector<CodeRange> unit_functions(Dwarf_Die* unit);
+    std::vector<Dwarf_Die> function_chain(uint64_t module_address);
     void load_debug();
+    void load_function_symbols();
+    // The function symbol containing a libdwfl address, or null.
+    const char* function_symbol(uint64_t module_address) const;
 
     struct LoadSegment {
         uint64_t file_offset;
@@ -90,6 +102,14 @@ class ElfFile {
     bool debug_loaded_ = false;
     bool source_lines_ = false;
     std::vector<LoadSegment> segments_;
+    struct FunctionSymbol {
+        uint64_t start;  // libdwfl address
+        uint64_t size;
+        const char* name;  // in the ELF string table, alive as long as dwfl_
+        bool global;
+    };
+    std::vector<FunctionSymbol> function_symbols_;  // sorted by start, one per start
+    std::unordered_map<uint64_t, std::vector<CodeRange>> unit_functions_;  // by unit offset
     std::unordered_map<uint64_t, std::vector<report::StackFrame>> cache_;
 };
 

@@ -18,8 +18,10 @@
 
 #include <fmt/format.h>
 
+#include "symbols/demangle.h"
 #include "symbols/elf_file.h"
 #include "symbols/kallsyms.h"
+#include "symbols/perf_map.h"
 #include "symbols/process_maps.h"
 
 namespace bpfscope::symbols {
@@ -30,9 +32,6 @@ constexpr const char* kVdsoName = "[vdso]";
 // Kallsyms has no sizes: an address this far past the nearest symbol is not in it
 // (kernel functions are far smaller; this catches gaps and the end of modules).
 constexpr uint64_t kMaxKernelSymbolOffset = 1 << 20;
-// How often a live process's maps may be re-read when an address falls outside every
-// known mapping (dlopen, exec after the first observation).
-constexpr auto kMapsRefreshInterval = std::chrono::seconds(1);
 
 bool is_text_symbol(const KernelSymbol& symbol) {
     char type = symbol.type;
@@ -142,7 +141,9 @@ class Symbolizer::Impl {
         std::string module;            // path in the process's view, "[vdso]", "" (anon)
     };
     struct Process {
-        std::vector<Mapping> mappings;  // executable mappings, sorted by start
+        std::vector<Mapping> mappings;            // executable mappings, sorted by start
+        std::shared_ptr<const PerfMap> perf_map;  // JIT symbols, when the process writes them
+        std::string perf_map_path;                // as the process names it: the frames' module
         uint64_t start_time = 0;
         std::chrono::steady_clock::time_point read_at;
     };
@@ -150,6 +151,9 @@ class Symbolizer::Impl {
     std::optional<Process> read_process(uint32_t pid);
     bool refresh_process(uint32_t pid, Process& process);
     std::shared_ptr<ElfFile> file_for(uint32_t pid, const MapsEntry& entry);
+    void read_perf_map(uint32_t pid, Process& process);
+    bool jit_frame(const Process& process, uint64_t lookup, uint64_t ip,
+                   std::vector<report::StackFrame>& out);
     std::shared_ptr<ElfFile> vdso_file(uint32_t pid, const MapsEntry& entry);
     const Kallsyms* kallsyms();
     const KernelSymbol* kernel_symbol(uint64_t address);
@@ -213,22 +217,34 @@ std::optional<Symbolizer::Impl::Process> Symbolizer::Impl::read_process(uint32_t
     }
     std::sort(process.mappings.begin(), process.mappings.end(),
               [](const Mapping& a, const Mapping& b) { return a.start < b.start; });
+    bool anonymous_code =
+        std::any_of(process.mappings.begin(), process.mappings.end(), [](const Mapping& mapping) {
+            return mapping.module.empty() || mapping.module.starts_with("[anon");
+        });
+    if (anonymous_code) {
+        read_perf_map(pid, process);
+    }
     return process;
 }
 
 // Re-reads the maps of a live process after an address missed every known mapping
 // (a library loaded or the program exec'ed after we first looked). Mappings of the
 // new read win; old ones that do not overlap them stay (a library since unloaded may
-// still be in stacks captured earlier).
+// still be in stacks captured earlier), unless the pid now belongs to another process.
 bool Symbolizer::Impl::refresh_process(uint32_t pid, Process& process) {
     auto now = std::chrono::steady_clock::now();
-    if (now - process.read_at < kMapsRefreshInterval) {
+    if (now - process.read_at < std::chrono::milliseconds(options_.maps_refresh_ms)) {
         return false;
     }
     process.read_at = now;
     std::optional<Process> fresh = read_process(pid);
     if (!fresh) {
         return false;
+    }
+    // A new process behind the same pid (the pid was reused): nothing old applies.
+    if (fresh->start_time != process.start_time) {
+        process = std::move(*fresh);
+        return true;
     }
     for (Mapping& old : process.mappings) {
         bool overlaps = std::any_of(fresh->mappings.begin(), fresh->mappings.end(),
@@ -243,6 +259,27 @@ bool Symbolizer::Impl::refresh_process(uint32_t pid, Process& process) {
               [](const Mapping& a, const Mapping& b) { return a.start < b.start; });
     process = std::move(*fresh);
     return true;
+}
+
+// JIT runtimes name their generated code in /tmp/perf-<pid>.map, with the pid and
+// /tmp of their own namespaces.
+void Symbolizer::Impl::read_perf_map(uint32_t pid, Process& process) {
+    uint32_t namespace_pid = pid;
+    std::ifstream status(fmt::format("/proc/{}/status", pid));
+    for (std::string line; std::getline(status, line);) {
+        if (line.starts_with("NSpid:")) {
+            size_t last = line.find_last_of(" \t");
+            if (last != std::string::npos) {
+                namespace_pid =
+                    static_cast<uint32_t>(std::strtoul(line.c_str() + last + 1, nullptr, 10));
+            }
+            break;
+        }
+    }
+    process.perf_map_path = fmt::format("/tmp/perf-{}.map", namespace_pid);
+    if (auto map = PerfMap::read(fmt::format("/proc/{}/root{}", pid, process.perf_map_path))) {
+        process.perf_map = std::make_shared<const PerfMap>(std::move(*map));
+    }
 }
 
 std::shared_ptr<ElfFile> Symbolizer::Impl::file_for(uint32_t pid, const MapsEntry& entry) {
@@ -355,6 +392,9 @@ const Symbolizer::Impl::Mapping* Symbolizer::Impl::find_mapping(const Process& p
 
 std::vector<report::StackFrame> Symbolizer::Impl::user_frames(uint32_t pid,
                                                               std::span<const uint64_t> ips) {
+    if (ips.empty() || ips.front() == 0) {
+        return {};  // no user stack (kernel thread, idle): nothing to look up or count
+    }
     auto found = processes_.find(pid);
     if (found == processes_.end()) {
         if (observe_process(pid)) {
@@ -385,6 +425,15 @@ std::vector<report::StackFrame> Symbolizer::Impl::user_frames(uint32_t pid,
             address =
                 mapping->elf->file_offset_to_address(lookup - mapping->start + mapping->offset);
         }
+        // Anonymous executable memory: JIT code, named by the runtime's perf map (read
+        // again, at most once a second, when it does not know the address yet).
+        if (mapping != nullptr && !mapping->elf) {
+            if (jit_frame(process, lookup, ip, leaf_first) ||
+                (refresh_process(pid, process) && jit_frame(process, lookup, ip, leaf_first))) {
+                continue;
+            }
+            mapping = find_mapping(process, lookup);
+        }
         if (!address) {
             ++stats_.unknown_frames;
             leaf_first.push_back(unknown_frame(ip, mapping != nullptr ? mapping->module : "",
@@ -401,7 +450,23 @@ std::vector<report::StackFrame> Symbolizer::Impl::user_frames(uint32_t pid,
             leaf_first.back().kind = report::StackFrame::Kind::kUser;
         }
     }
-    return {leaf_first.rbegin(), leaf_first.rend()};
+    std::reverse(leaf_first.begin(), leaf_first.end());
+    return leaf_first;  // now root first
+}
+
+bool Symbolizer::Impl::jit_frame(const Process& process, uint64_t lookup, uint64_t ip,
+                                 std::vector<report::StackFrame>& out) {
+    const PerfMap::Entry* entry = process.perf_map ? process.perf_map->find(lookup) : nullptr;
+    if (entry == nullptr) {
+        return false;
+    }
+    report::StackFrame frame;
+    frame.name = demangle(entry->name);
+    frame.module = process.perf_map_path;
+    frame.address = ip;
+    frame.kind = report::StackFrame::Kind::kUser;
+    out.push_back(std::move(frame));
+    return true;
 }
 
 const Kallsyms* Symbolizer::Impl::kallsyms() {
@@ -511,6 +576,24 @@ std::vector<report::StackFrame> Symbolizer::user_frames(uint32_t pid,
                                                         std::span<const uint64_t> ips) {
     return impl_->user_frames(pid, ips);
 }
+std::vector<report::StackFrame> Symbolizer::stack(uint32_t pid, std::span<const uint64_t> user_ips,
+                                                  std::span<const uint64_t> kernel_ips,
+                                                  bool separator) {
+    std::vector<report::StackFrame> frames =
+        user_ips.empty() ? std::vector<report::StackFrame>{} : impl_->user_frames(pid, user_ips);
+    std::vector<report::StackFrame> kernel =
+        kernel_ips.empty() ? std::vector<report::StackFrame>{} : impl_->kernel_frames(kernel_ips);
+    if (separator && !frames.empty() && !kernel.empty()) {
+        report::StackFrame divider;
+        divider.name = "-";
+        divider.kind = report::StackFrame::Kind::kSeparator;
+        frames.push_back(std::move(divider));
+    }
+    frames.insert(frames.end(), std::make_move_iterator(kernel.begin()),
+                  std::make_move_iterator(kernel.end()));
+    return frames;
+}
+
 Symbolizer::Stats Symbolizer::stats() const {
     return impl_->stats();
 }

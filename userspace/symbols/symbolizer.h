@@ -24,6 +24,9 @@ class Symbolizer {
         bool trim_tool_frames = true;
         // Kallsyms text to use instead of /proc/kallsyms (tests); empty = /proc/kallsyms.
         std::string kallsyms_path = {};
+        // A live process's maps (and perf map) are re-read when an address falls outside
+        // every known mapping (dlopen, exec after the first look), at most this often.
+        uint32_t maps_refresh_ms = 1000;
         // Search path for separate debug files (.gnu_debuglink, .build-id), elfutils
         // syntax; empty = ":.debug:/usr/lib/debug".
         std::string debuginfo_path = {};
@@ -45,6 +48,8 @@ class Symbolizer {
     Symbolizer(Symbolizer&&) noexcept;
     Symbolizer& operator=(Symbolizer&&) noexcept;
 
+    // `pid` is a process id (tgid): threads share their process's mappings, and a
+    // thread id would read and keep them once per thread.
     // Call on first sight of a pid, while it lives: reads /proc/PID/maps and opens and
     // pins the ELF files of its executable mappings (through /proc/PID/map_files, or
     // /proc/PID/root/<path> for other mount namespaces and unprivileged callers), so
@@ -59,10 +64,19 @@ class Symbolizer {
     // frames ROOT FIRST, inlined functions expanded into frames of their own
     // (StackFrame::inlined, sharing the address of the real frame after them), names
     // demangled. Every address but the leaf is a return address and is looked up at
-    // address-1, so the call instruction's function and line are reported.
+    // address-1, so the call instruction's function and line are reported. An empty
+    // user stack (kernel threads, idle) returns no frames and touches no process.
     std::vector<report::StackFrame> kernel_frames(std::span<const uint64_t> ips_leaf_first);
     std::vector<report::StackFrame> user_frames(uint32_t pid,
                                                 std::span<const uint64_t> ips_leaf_first);
+
+    // A whole sample, root first: the user frames, then (when both parts are present
+    // and `separator` is set) a "-" frame of Kind::kSeparator, then the kernel frames:
+    // the order folded stacks and flame graphs show ("main;read;-;ksys_read;...").
+    std::vector<report::StackFrame> stack(uint32_t pid,
+                                          std::span<const uint64_t> user_ips_leaf_first,
+                                          std::span<const uint64_t> kernel_ips_leaf_first,
+                                          bool separator = true);
 
     Stats stats() const;
 

@@ -1,0 +1,204 @@
+// bpfscope memcg: what reading memory.stat costs on this kernel, and where the
+// time goes; `memcg compare` puts two or more saved runs side by side.
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "core/error.h"
+#include "core/libbpf_log.h"
+#include "core/run_loop.h"
+#include "core/tool_registry.h"
+#include "memcg/cgroup_tree.h"
+#include "memcg/compare.h"
+#include "memcg/kernel_tracing.h"
+#include "memcg/measurement.h"
+#include "memcg/run_report.h"
+#include "report/text_writer.h"
+
+namespace {
+
+using namespace bpfscope;
+using namespace bpfscope::memcg;
+
+struct Options {
+    MeasurementOptions measure;
+    std::string out_path;
+    bool json = false;
+    bool no_workload = false;
+    double duration_s = 5;  // --no-workload: observation window
+};
+
+void write_file(const std::string& path, const std::string& text) {
+    std::ofstream out(path);
+    out << text;
+    if (!out)
+        throw UserError(errno_message("cannot write " + path, errno));
+}
+
+int run_passive(const Options& options);
+
+int run_measurement(const Options& options) {
+    install_stop_signals();
+    setup_libbpf_logging(options.measure.verbose);
+    if (options.no_workload)
+        return run_passive(options);
+    Measurement measurement = run_memcg_measurement(options.measure, stop_requested);
+    const MemcgReport& report = measurement.report;
+    if (!report.runs.empty()) {
+        if (options.json) {
+            std::printf("%s\n", report_to_json(report).dump(2).c_str());
+        } else {
+            std::fputs(render_report_text(report).c_str(), stdout);
+            if (measurement.tracing) {
+                std::printf("\nwhere the time goes (kernel side, all runs)\n\n");
+                std::fflush(stdout);
+                report::write_text(std::cout,
+                                   measurement.tracing->text_report(measurement.total_reads));
+            }
+        }
+        if (!options.out_path.empty())
+            write_file(options.out_path, report_to_json(report).dump() + "\n");
+    }
+    if (measurement.interrupted) {
+        std::fprintf(stderr, "bpfscope memcg: interrupted, cleaned up\n");
+        return 130;
+    }
+    return 0;
+}
+
+// --no-workload: nothing is created; the preset and the rstat tracepoints are
+// watched system-wide for -d seconds (someone else's reader and writers).
+int run_passive(const Options& options) {
+    KernelIdentity kernel = probe_kernel_identity();
+    KernelTracing tracing(
+        0, KernelTracingOptions{options.measure.measure_overhead, options.measure.verbose});
+    tracing.begin_run();
+    if (!options.json)
+        std::fprintf(stderr, "memcg: watching the whole system for %.1f s (Ctrl-C ends)\n",
+                     options.duration_s);
+    auto until = std::chrono::steady_clock::now() +
+                 std::chrono::milliseconds(int64_t(options.duration_s * 1000));
+    while (!stop_requested() && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::map<std::string, double> metrics;
+    nlohmann::json window = tracing.end_run(0, metrics);
+    if (options.json || !options.out_path.empty()) {
+        MemcgReport report;
+        report.kernel = kernel;
+        report.workload.mode = "none";
+        report.tracing = tracing.summary(0);
+        report.tracing["window"] = window;
+        report.tracing["window_s"] = options.duration_s;
+        std::string text = report_to_json(report).dump(2);
+        if (options.json)
+            std::printf("%s\n", text.c_str());
+        if (!options.out_path.empty())
+            write_file(options.out_path, text + "\n");
+    }
+    if (!options.json) {
+        std::printf("kernel      %s, memcg stats implementation: %s\n", kernel.release.c_str(),
+                    kernel.implementation.kind.c_str());
+        std::printf("no workload: system-wide for %.1f s (no per-read figures)\n\n",
+                    options.duration_s);
+        std::fflush(stdout);
+        report::write_text(std::cout, tracing.text_report(0));
+    }
+    return 0;
+}
+
+int run_compare(const std::vector<std::string>& files, const CompareOptions& options, bool json,
+                const std::string& out_path) {
+    std::vector<LoadedReport> reports;
+    for (const auto& file : files) reports.push_back(load_report(file, options.force));
+    auto comparison = compare_reports(reports, options);
+    if (json)
+        std::printf("%s\n", comparison.dump(2).c_str());
+    else
+        std::fputs(render_comparison_text(comparison).c_str(), stdout);
+    if (!out_path.empty())
+        write_file(out_path, comparison.dump(2) + "\n");
+    return 0;
+}
+
+int memcg_main(int argc, char** argv) {
+    CLI::App app{"What reading memory.stat costs on this kernel and where the time goes", argv[0]};
+    Options options;
+    app.add_option("--depth", options.measure.tree.depth, "levels of the temporary cgroup tree")
+        ->capture_default_str();
+    app.add_option("--width", options.measure.tree.width, "children per cgroup in the tree")
+        ->capture_default_str();
+    app.add_option("--writers", options.measure.writer.count,
+                   "processes dirtying and freeing memory in the leaves")
+        ->capture_default_str();
+    app.add_option("--writer-pause-us", options.measure.writer.pause_us,
+                   "writer sleep between rounds")
+        ->capture_default_str();
+    app.add_option("--writer-anon-kb", options.measure.writer_anon_kb,
+                   "anonymous memory a writer touches per round")
+        ->capture_default_str();
+    app.add_option("--read-level", options.measure.read_level,
+                   "which memory.stat to read: root|mid|leaf")
+        ->capture_default_str();
+    app.add_option("--reads", options.measure.reads, "memory.stat reads per run")
+        ->capture_default_str();
+    app.add_option("--runs", options.measure.runs, "repeat the measurement (run-to-run spread)")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
+    app.add_option("--read-delay-us", options.measure.read_delay_us,
+                   "busy-wait this long inside every timed read (testing compare)");
+    app.add_option("--reader-cpu", options.measure.reader_cpu, "pin the reader to this CPU");
+    app.add_option("--run-gap-ms", options.measure.run_gap_ms,
+                   "pause between runs (runs sample different moments of a busy machine)")
+        ->capture_default_str();
+    app.add_option("--warmup-ms", options.measure.warmup_ms,
+                   "writers run this long before the first read")
+        ->capture_default_str();
+    app.add_option("--cgroup", options.measure.cgroup,
+                   "read this existing cgroup's memory.stat instead of building a tree");
+    app.add_option("--out", options.out_path, "write the report as JSON (schema in docs/memcg.md)");
+    app.add_flag("-j,--json", options.json, "print the report as JSON");
+    app.add_flag("-v,--verbose", options.measure.verbose,
+                 "say what the workload does (stderr), libbpf debug");
+    app.add_flag("!--no-trace", options.measure.trace,
+                 "measure the reader only: no BPF (no kernel-side figures)");
+    app.add_flag("!--no-overhead", options.measure.measure_overhead,
+                 "do not measure our own BPF run time (saves ~40 ns per probe hit)");
+    app.add_flag("--no-workload", options.no_workload,
+                 "create nothing: watch the flush path system-wide for -d seconds");
+    app.add_option("-d,--duration", options.duration_s, "--no-workload: seconds to watch")
+        ->capture_default_str();
+
+    auto* compare = app.add_subcommand("compare", "compare saved reports: baseline first");
+    std::vector<std::string> files;
+    CompareOptions compare_options;
+    bool compare_json = false;
+    std::string compare_out;
+    compare->add_option("files", files, "report files (A.json B.json ...)")
+        ->required()
+        ->expected(2, -1);
+    compare->add_flag("--force", compare_options.force,
+                      "compare despite another schema version or workload");
+    compare
+        ->add_option("--min-effect", compare_options.min_effect,
+                     "smallest relative difference ever called significant")
+        ->capture_default_str();
+    compare->add_flag("-j,--json", compare_json, "print the comparison as JSON");
+    compare->add_option("--out", compare_out, "also write the comparison JSON to this file");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        return app.exit(error);
+    }
+    if (compare->parsed())
+        return run_compare(files, compare_options, compare_json, compare_out);
+    return run_measurement(options);
+}
+
+}  // namespace
+
+BPFSCOPE_REGISTER_TOOL("memcg", "cost of reading memcg stats (memory.stat), A/B across kernels",
+                       memcg_main);
