@@ -424,7 +424,7 @@ static __always_inline void switch_in(struct task_struct *next, bool btf)
 	struct offcpu_value *value = bpf_map_lookup_elem(&blocks, &key);
 	if (!value) {
 		struct offcpu_value zero = {};
-		long err = bpf_map_update_elem(&blocks, &key, &zero, BPF_NOEXIST);
+		int err = bpf_map_update_elem(&blocks, &key, &zero, BPF_NOEXIST); /* int: see stack_store */
 		if (err && err != -EEXIST) {
 			STACK_COUNTER_ADD(counters, OFFCPU_AGGREGATION_FULL, 1);
 			STACK_COUNTER_ADD(counters, OFFCPU_AGGREGATION_FULL_NS, delta);
@@ -452,6 +452,34 @@ int BPF_PROG(offcpu_switch_raw, bool preempt, struct task_struct *prev, struct t
 {
 	switch_out(ctx, prev, false);
 	switch_in(next, false);
+	return 0;
+}
+
+/* After an exec the process has new mappings: forget that it was announced,
+ * so it announces itself again and user space re-reads its maps (a block
+ * between fork and exec would otherwise pin the parent's). */
+static __always_inline void forget_announcement(struct task_struct *task, bool btf)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32;
+	struct offcpu_task *ts = task_slot(task, (__u32)pid_tgid, btf, false);
+
+	if (ts)
+		ts->announced = 0;
+	bpf_map_delete_elem(&announced_tgids, &tgid);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(offcpu_exec_btf, struct task_struct *task)
+{
+	forget_announcement(task, true);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(offcpu_exec_raw, struct task_struct *task)
+{
+	forget_announcement(task, false);
 	return 0;
 }
 

@@ -115,6 +115,18 @@ static __always_inline void announce_process(__u32 tgid, __u32 tid)
 	bpf_ringbuf_submit(event, 0);
 }
 
+/* After an exec the process has new mappings: forget that it was announced,
+ * so its next sample announces it again and user space re-reads its maps
+ * (a sample between fork and exec would otherwise pin the parent's). */
+SEC("raw_tp/sched_process_exec")
+int profile_exec(void *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	bpf_map_delete_elem(&announced_tgids, &tgid);
+	return 0;
+}
+
 SEC("perf_event")
 int profile_sample(struct bpf_perf_event_data *ctx)
 {
@@ -134,9 +146,12 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	bool kthread = task_is_kthread(task);
-	/* full-width load: the verifier refuses narrower reads of the context regs */
-	__u64 cs = *(volatile __u64 *)&ctx->regs.cs;
-	bool in_user_mode = (cs & 3) != 0;
+	/* User or kernel mode from the sampled instruction pointer: x86-64 kernel
+	 * addresses have the top bit set. Not regs.cs: its type changed (u64 in
+	 * 6.1, u16 + padding in 6.18), which breaks the CO-RE context access on
+	 * older kernels (found by the VM suite). */
+	__u64 ip = *(volatile __u64 *)&ctx->regs.ip;
+	bool in_user_mode = (__s64)ip >= 0;
 	struct profile_key key = {};
 
 	key.tgid = tgid;
@@ -156,7 +171,7 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 	__u64 *count = bpf_map_lookup_elem(&samples, &key);
 	if (!count) {
 		__u64 zero = 0;
-		long err = bpf_map_update_elem(&samples, &key, &zero, BPF_NOEXIST);
+		int err = bpf_map_update_elem(&samples, &key, &zero, BPF_NOEXIST); /* int: see stack_store */
 		if (err && err != -EEXIST) {
 			STACK_COUNTER_ADD(counters, PROFILE_AGGREGATION_FULL, 1);
 			return 0;

@@ -143,8 +143,11 @@ static __always_inline void run(struct task_struct *next, bool btf)
 	if (slot < RUNQLAT_SLOTS)
 		__sync_fetch_and_add(&hist->slots[slot], 1);
 	slot = fine_slot(delta_ns);
-	if (slot < RUNQLAT_FINE_SLOTS)
-		__sync_fetch_and_add(&hist->fine_ns[slot], 1);
+	if (slot < RUNQLAT_FINE_SLOTS) {
+		/* Keep the bound visible to the 6.1 verifier (see latency.bpf.h). */
+		asm volatile("" : "+r"(slot));
+		__sync_fetch_and_add(&hist->fine_ns[slot & (RUNQLAT_FINE_SLOTS - 1)], 1);
+	}
 	__sync_fetch_and_add(&hist->count, 1);
 	__sync_fetch_and_add(&hist->sum, value);
 	if (delta_ns > hist->max_ns)

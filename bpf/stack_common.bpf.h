@@ -77,7 +77,10 @@ static __always_inline __u64 stack_store(void *stacks_map, __u64 *ips, long byte
 	hash = stack_hash_step(hash, frames);
 	if (!hash)
 		hash = 1;
-	long err = bpf_map_update_elem(stacks_map, &hash, ips, BPF_NOEXIST);
+	/* int, not long: kernels before ~6.5 call the map's update directly and
+	 * return a 32-bit error zero-extended (-EEXIST reads as 4294967279 in a
+	 * long), found by the VM suite on 6.1. */
+	int err = bpf_map_update_elem(stacks_map, &hash, ips, BPF_NOEXIST);
 	if (err && err != -EEXIST)
 		return 0;
 	return hash;

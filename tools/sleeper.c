@@ -67,12 +67,25 @@ int main(int argc, char **argv)
 			;
 	}
 	long long start = now_ns();
+	long ms_slots[64] = { 0 };
 
-	for (long i = 0; i < calls; i++)
+	for (long i = 0; i < calls; i++) {
+		long long before = now_ns();
+		long long ms;
+		int slot = 0;
+
 		sleep_known_time(sleep_us);
+		/* Log2 slot of the call in whole ms, the rule funclatency -m uses. */
+		for (ms = (now_ns() - before) / 1000000; ms; ms >>= 1)
+			slot++;
+		ms_slots[slot]++;
+	}
 	/* What the calls really took, measured here: on a loaded machine a 2 ms
 	 * sleep wakes late, and a tracer must agree with this, not with 2 ms. */
-	printf("calls: %ld sleep_us: %ld\navg_call_ns: %lld\n", calls, sleep_us,
+	printf("calls: %ld sleep_us: %ld\navg_call_ns: %lld\ncall_ms_log2_slots:", calls, sleep_us,
 	       calls ? (now_ns() - start) / calls : 0);
+	for (int slot = 0; slot < 64; slot++)
+		printf(" %ld", ms_slots[slot]);
+	printf("\n");
 	return 0;
 }

@@ -3,7 +3,9 @@
 // this kernel must produce for kernel functions (fentry refused, no kprobes).
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <future>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
@@ -66,18 +68,41 @@ TEST(Funclatency, UprobeOnSleeperCountsEveryCallAndTimesIt) {
     EXPECT_EQ(s["fields"]["backend"], "uprobe");
     EXPECT_EQ(s["fields"]["count"], 50);
     double average_ms = s["fields"]["avg"];
-    EXPECT_NEAR(average_ms, 2.0, 0.4) << "average must be within 20% of 2 ms (the workload itself measured "
-                                      << workload_ms << " ms per call)";
-    // Our number must agree with what the workload measured for itself.
-    EXPECT_NEAR(average_ms, workload_ms, 0.05 * workload_ms);
-    uint64_t in_2_to_4 = 0, total = 0;
+    // A 2 ms sleep never takes less than 2 ms; how much more depends on this
+    // VM's timer wake-up latency (2.06 to 2.8 ms per call seen here, untraced).
+    // So our average must agree with what the workload measured for itself,
+    // within 5%, which is stricter than "within 20% of 2 ms" on a quiet machine.
+    EXPECT_GE(average_ms, 2.0 * 0.99);
+    EXPECT_NEAR(average_ms, workload_ms, 0.05 * workload_ms)
+        << "the workload itself measured " << workload_ms << " ms per call";
+    // The workload's own per-call histogram (same log2 ms rule): ours must
+    // match it bucket by bucket (a call a hair from a bucket edge may land on
+    // the other side: user-space timing includes the uprobe traps).
+    std::smatch slots_match;
+    ASSERT_TRUE(std::regex_search(workload.out, slots_match, std::regex(R"(call_ms_log2_slots:([ \d]+))")));
+    std::vector<uint64_t> own_slots;
+    std::istringstream slot_stream(slots_match[1].str());
+    for (uint64_t count; slot_stream >> count;) own_slots.push_back(count);
+    ASSERT_EQ(own_slots.size(), 64u);
+    uint64_t total = 0, in_2_to_4 = 0, mismatched = 0;
+    std::vector<uint64_t> our_slots(64, 0);
     for (const auto& bucket : s["histogram"]["buckets"]) {
-        total += bucket["count"].get<uint64_t>();
-        if (bucket["low"] == 2 && bucket["high"] == 4)
-            in_2_to_4 = bucket["count"];
+        uint64_t low = bucket["low"], count = bucket["count"];
+        unsigned slot = low == 0 ? 0 : unsigned(std::bit_width(low));
+        our_slots.at(slot) = count;
+        total += count;
+        if (low == 2 && bucket["high"] == 4) in_2_to_4 = count;
     }
+    for (unsigned slot = 0; slot < 64; slot++)
+        mismatched += our_slots[slot] > own_slots[slot] ? our_slots[slot] - own_slots[slot] : 0;
     EXPECT_EQ(total, 50u);
-    EXPECT_GE(in_2_to_4, 40u) << "the [2 ms, 4 ms) bucket must hold the bulk";
+    EXPECT_LE(mismatched, 2u) << "our buckets must match the workload's own; it saw [2, 4) ms: "
+                              << own_slots[2] << ", [4, 8) ms: " << own_slots[3];
+    // On a quiet machine the [2 ms, 4 ms) bucket holds the bulk; when this VM's
+    // timer wakes late, the workload itself says so and we must agree with it.
+    if (own_slots[2] >= 40) {
+        EXPECT_GE(in_2_to_4, 40u) << "the [2 ms, 4 ms) bucket must hold the bulk";
+    }
     EXPECT_EQ(s["fields"]["lost_starts"], 0);
     EXPECT_EQ(section(report, "bpfscope overhead (BPF program run time)")["fields"]["program_runs"],
               100);

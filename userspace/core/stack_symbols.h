@@ -28,6 +28,8 @@ class StackSymbols {
 
     // First sight of a process: open and pin its mappings now. Idempotent.
     void observe_process(uint32_t pid);
+    // BPF announced the pid (again, after an exec): observe or re-read its maps.
+    void process_announced(uint32_t pid);
     bool observed(uint32_t pid) const { return observed_.count(pid) != 0; }
 
     std::vector<report::StackFrame> kernel_frames(std::span<const uint64_t> ips_leaf_first);

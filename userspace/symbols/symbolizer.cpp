@@ -128,6 +128,12 @@ class Symbolizer::Impl {
 
     bool observe_process(uint32_t pid);
     void forget_process(uint32_t pid) { processes_.erase(pid); }
+    bool refresh_process_now(uint32_t pid) {
+        auto it = processes_.find(pid);
+        if (it == processes_.end()) return observe_process(pid);
+        it->second.read_at = {};  // past the refresh throttle
+        return refresh_process(pid, it->second);
+    }
     std::vector<report::StackFrame> kernel_frames(std::span<const uint64_t> ips);
     std::vector<report::StackFrame> user_frames(uint32_t pid, std::span<const uint64_t> ips);
     Stats stats() const { return stats_; }
@@ -568,6 +574,9 @@ bool Symbolizer::observe_process(uint32_t pid) {
 }
 void Symbolizer::forget_process(uint32_t pid) {
     impl_->forget_process(pid);
+}
+bool Symbolizer::refresh_process(uint32_t pid) {
+    return impl_->refresh_process_now(pid);
 }
 std::vector<report::StackFrame> Symbolizer::kernel_frames(std::span<const uint64_t> ips) {
     return impl_->kernel_frames(ips);

@@ -59,6 +59,9 @@ class Symbolizer {
 
     // Drop what is kept for a pid (its mappings; shared ELF files stay cached).
     void forget_process(uint32_t pid);
+    // The process changed its mappings (it exec'ed): re-read them now, keeping
+    // the old ones that do not overlap. Observes it if it was not known.
+    bool refresh_process(uint32_t pid);
 
     // BPF stack traces come leaf first (a zero address ends the trace); both return
     // frames ROOT FIRST, inlined functions expanded into frames of their own

@@ -80,6 +80,7 @@ OffcpuSkeleton load(const OffcpuOptions& o, bool btf) {
     bpf_program__set_autoload(btf ? skel->progs.offcpu_switch_raw : skel->progs.offcpu_switch_btf,
                               false);
     bpf_program__set_autoload(skel->progs.offcpu_switch_empty, o.empty_program);
+    bpf_program__set_autoload(btf ? skel->progs.offcpu_exec_raw : skel->progs.offcpu_exec_btf, false);
     bpf_map__set_max_entries(skel->maps.stacks, 2 * o.storage_size);  // user and kernel stacks
     bpf_map__set_max_entries(skel->maps.blocks, o.storage_size);
     if (btf)
@@ -181,10 +182,14 @@ int offcputime_main(int argc, char** argv) {
     BpfLink link(bpf_program__attach(program));
     if (!link)
         throw UserError(errno_message("cannot attach to sched_switch", errno));
+    BpfLink exec_link(
+        bpf_program__attach(btf ? skel->progs.offcpu_exec_btf : skel->progs.offcpu_exec_raw));
+    if (!exec_link)
+        throw UserError(errno_message("cannot attach to sched_process_exec", errno));
 
     StackSymbols symbols(StackSymbolOptions{o.run.verbose, o.run.verbose});
     NewPidListener new_pids(bpf_map__fd(skel->maps.new_pids),
-                            [&](uint32_t tgid) { symbols.observe_process(tgid); });
+                            [&](uint32_t tgid) { symbols.process_announced(tgid); });
     install_stop_signals();
     if (!o.run.json && !o.folded)
         std::fprintf(stderr, "Tracing off-CPU time (us) of %s... Hit Ctrl-C to end.\n",

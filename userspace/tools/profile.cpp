@@ -178,7 +178,10 @@ int profile_main(int argc, char** argv) {
 
     StackSymbols symbols(StackSymbolOptions{o.run.verbose, o.run.verbose});
     NewPidListener new_pids(bpf_map__fd(skel->maps.new_pids),
-                            [&](uint32_t tgid) { symbols.observe_process(tgid); });
+                            [&](uint32_t tgid) { symbols.process_announced(tgid); });
+    BpfLink exec_link(bpf_program__attach(skel->progs.profile_exec));
+    if (!exec_link)
+        throw UserError(errno_message("cannot attach to sched_process_exec", errno));
     auto samplers = attach_samplers(skel->progs.profile_sample, o);
     install_stop_signals();
     if (!o.run.json && !o.folded)
