@@ -4,10 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
-build/bin/bpfscope funclatency -u -d 6 \
-    cgroup:cgroup_rstat_locked..cgroup:cgroup_rstat_unlock \
-    syscalls:sys_enter_read..syscalls:sys_exit_read &
-tracer=$!
-sleep 1.5
-build/bin/readstats --count 20000
-wait "$tracer"
+build/bin/bpfscope memcg
