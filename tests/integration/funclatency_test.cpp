@@ -5,9 +5,9 @@
 
 #include <bit>
 #include <future>
-#include <sstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "core/tracefs.h"
@@ -58,7 +58,8 @@ TEST(Funclatency, UprobeOnSleeperCountsEveryCallAndTimesIt) {
     auto workload = run_process({"chrt", "-f", "50", bin("sleeper"), "50", "2000"}, 30s);
     ASSERT_EQ(workload.exit_code, 0) << workload.err;
     std::smatch own;
-    ASSERT_TRUE(std::regex_search(workload.out, own, std::regex(R"(avg_call_ns: (\d+))"))) << workload.out;
+    ASSERT_TRUE(std::regex_search(workload.out, own, std::regex(R"(avg_call_ns: (\d+))")))
+        << workload.out;
     double workload_ms = std::stod(own[1]) / 1e6;
     auto result = tracer.get();
     ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -79,7 +80,8 @@ TEST(Funclatency, UprobeOnSleeperCountsEveryCallAndTimesIt) {
     // match it bucket by bucket (a call a hair from a bucket edge may land on
     // the other side: user-space timing includes the uprobe traps).
     std::smatch slots_match;
-    ASSERT_TRUE(std::regex_search(workload.out, slots_match, std::regex(R"(call_ms_log2_slots:([ \d]+))")));
+    ASSERT_TRUE(
+        std::regex_search(workload.out, slots_match, std::regex(R"(call_ms_log2_slots:([ \d]+))")));
     std::vector<uint64_t> own_slots;
     std::istringstream slot_stream(slots_match[1].str());
     for (uint64_t count; slot_stream >> count;) own_slots.push_back(count);
@@ -91,7 +93,8 @@ TEST(Funclatency, UprobeOnSleeperCountsEveryCallAndTimesIt) {
         unsigned slot = low == 0 ? 0 : unsigned(std::bit_width(low));
         our_slots.at(slot) = count;
         total += count;
-        if (low == 2 && bucket["high"] == 4) in_2_to_4 = count;
+        if (low == 2 && bucket["high"] == 4)
+            in_2_to_4 = count;
     }
     for (unsigned slot = 0; slot < 64; slot++)
         mismatched += our_slots[slot] > own_slots[slot] ? our_slots[slot] - own_slots[slot] : 0;

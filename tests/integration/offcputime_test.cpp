@@ -69,7 +69,8 @@ TEST(Offcputime, BlockerStackIsCompleteAndTotalMatchesSleep) {
 }
 
 TEST(Offcputime, ExitedProcessKeepsItsUserFrames) {
-    auto run = trace_workload({bin("exiter"), "300", "500"}, {"-f"}, 2.5);
+    // The start delay leaves room for offcputime to attach on a loaded machine.
+    auto run = trace_workload({bin("exiter"), "300", "1200"}, {"-f"}, 3.0);
     ASSERT_EQ(run.tool.exit_code, 0) << run.tool.err;
     bool found = false;
     for (const auto& [stack, value] : parse_folded_lines(run.tool.out)) {

@@ -14,6 +14,7 @@
 
 #include "core/capabilities.h"
 #include "core/error.h"
+#include "core/map_iteration.h"
 #include "core/owners.h"
 #include "core/tracefs.h"
 #include "core/user_binary.h"
@@ -369,16 +370,11 @@ std::vector<LatencyResult> LatencySession::collect(bool reset) {
 
     // Calls still open per target (in flight, or their thread ended first).
     std::map<uint32_t, uint64_t> open_calls;
-    int starts_fd = bpf_map__fd(impl_->master->maps.latency_starts);
-    latency_thread_key key{}, next{};
-    latency_thread_key* previous = nullptr;
-    while (bpf_map_get_next_key(starts_fd, previous, &next) == 0) {
-        latency_thread_state state{};
-        if (bpf_map_lookup_elem(starts_fd, &next, &state) == 0)
-            open_calls[next.target_id] += state.depth;
-        key = next;
-        previous = &key;
-    }
+    for_each_map_entry<latency_thread_key, latency_thread_state>(
+        bpf_map__fd(impl_->master->maps.latency_starts),
+        [&](const latency_thread_key& key, const latency_thread_state& state) {
+            open_calls[key.target_id] += state.depth;
+        });
 
     for (uint32_t id = 0; id < plans_.size(); id++) {
         if (!plans_[id].reachable())

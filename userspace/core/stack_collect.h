@@ -2,7 +2,9 @@
 // Shared by the stack tools (offcputime, profile): reading stacks out of BPF
 // maps, the "new pid" ring buffer, per-CPU counters, and assembling symbolized
 // samples into a report::StackProfile.
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <string.h>
 
 #include <cstdint>
 #include <functional>
@@ -10,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/map_iteration.h"
 #include "core/stack_symbols.h"
 #include "report/model.h"
 #include "report/stack_outputs.h"
@@ -54,6 +57,22 @@ struct RawStack {
     std::vector<uint64_t> kernel_ips;  // leaf first
     double value = 0;
 };
+
+// The part of a RawStack every stack tool's aggregation key carries: who
+// (tgid, tid, comm) and the hashes of its user and kernel stacks.
+template <typename Key>
+RawStack raw_stack_from_key(const Key& key, int stacks_fd, size_t max_depth) {
+    RawStack stack;
+    stack.tgid = key.tgid;
+    stack.tid = key.tid;
+    stack.comm.assign(key.comm, strnlen(key.comm, sizeof(key.comm)));
+    stack.want_user = key.user_stack_wanted != 0;
+    if (key.user_stack)
+        stack.user_ips = read_stack_by_hash(stacks_fd, key.user_stack, max_depth);
+    if (key.kernel_stack)
+        stack.kernel_ips = read_stack_by_hash(stacks_fd, key.kernel_stack, max_depth);
+    return stack;
+}
 
 struct AssembleOptions {
     bool separator = true;  // "-" frame between user and kernel frames

@@ -130,7 +130,8 @@ class Symbolizer::Impl {
     void forget_process(uint32_t pid) { processes_.erase(pid); }
     bool refresh_process_now(uint32_t pid) {
         auto it = processes_.find(pid);
-        if (it == processes_.end()) return observe_process(pid);
+        if (it == processes_.end())
+            return observe_process(pid);
         it->second.read_at = {};  // past the refresh throttle
         return refresh_process(pid, it->second);
     }

@@ -80,7 +80,8 @@ OffcpuSkeleton load(const OffcpuOptions& o, bool btf) {
     bpf_program__set_autoload(btf ? skel->progs.offcpu_switch_raw : skel->progs.offcpu_switch_btf,
                               false);
     bpf_program__set_autoload(skel->progs.offcpu_switch_empty, o.empty_program);
-    bpf_program__set_autoload(btf ? skel->progs.offcpu_exec_raw : skel->progs.offcpu_exec_btf, false);
+    bpf_program__set_autoload(btf ? skel->progs.offcpu_exec_raw : skel->progs.offcpu_exec_btf,
+                              false);
     bpf_map__set_max_entries(skel->maps.stacks, 2 * o.storage_size);  // user and kernel stacks
     bpf_map__set_max_entries(skel->maps.blocks, o.storage_size);
     if (btf)
@@ -93,31 +94,15 @@ OffcpuSkeleton load(const OffcpuOptions& o, bool btf) {
 }
 
 std::vector<RawStack> read_blocks(offcputime_bpf* skel, const OffcpuOptions& o) {
-    int blocks_fd = bpf_map__fd(skel->maps.blocks);
     int stacks_fd = bpf_map__fd(skel->maps.stacks);
     std::vector<RawStack> raw;
-    offcpu_key key{}, next{};
-    offcpu_key* prev = nullptr;
-    while (bpf_map_get_next_key(blocks_fd, prev, &next) == 0) {
-        key = next;
-        prev = &key;
-        offcpu_value value{};
-        if (bpf_map_lookup_elem(blocks_fd, &key, &value) != 0)
-            continue;
-        RawStack stack;
-        stack.tgid = key.tgid;
-        stack.tid = key.tid;
-        stack.comm.assign(key.comm, strnlen(key.comm, sizeof(key.comm)));
-        stack.want_user = key.user_stack_wanted != 0;
-        stack.want_kernel = !o.user_only;
-        if (key.user_stack)
-            stack.user_ips = read_stack_by_hash(stacks_fd, key.user_stack, OFFCPU_MAX_STACK_DEPTH);
-        if (key.kernel_stack)
-            stack.kernel_ips =
-                read_stack_by_hash(stacks_fd, key.kernel_stack, OFFCPU_MAX_STACK_DEPTH);
-        stack.value = std::floor(double(value.total_ns) / 1000.0);
-        raw.push_back(std::move(stack));
-    }
+    for_each_map_entry<offcpu_key, offcpu_value>(
+        bpf_map__fd(skel->maps.blocks), [&](const offcpu_key& key, const offcpu_value& value) {
+            RawStack stack = raw_stack_from_key(key, stacks_fd, OFFCPU_MAX_STACK_DEPTH);
+            stack.want_kernel = !o.user_only;
+            stack.value = std::floor(double(value.total_ns) / 1000.0);
+            raw.push_back(std::move(stack));
+        });
     return raw;
 }
 

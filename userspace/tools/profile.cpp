@@ -96,32 +96,16 @@ std::vector<CpuSampler> attach_samplers(bpf_program* program, const ProfileOptio
 }
 
 std::vector<RawStack> read_samples(profile_bpf* skel, const ProfileOptions& o) {
-    int samples_fd = bpf_map__fd(skel->maps.samples);
     int stacks_fd = bpf_map__fd(skel->maps.stacks);
     std::vector<RawStack> raw;
-    profile_key key{}, next{};
-    profile_key* prev = nullptr;
-    while (bpf_map_get_next_key(samples_fd, prev, &next) == 0) {
-        key = next;
-        prev = &key;
-        uint64_t count = 0;
-        if (bpf_map_lookup_elem(samples_fd, &key, &count) != 0)
-            continue;
-        RawStack stack;
-        stack.tgid = key.tgid;
-        stack.tid = key.tid;
-        stack.comm.assign(key.comm, strnlen(key.comm, sizeof(key.comm)));
-        stack.want_user = key.user_stack_wanted != 0;
-        // A user-mode sample has no kernel stack; show the kernel part only when present.
-        stack.want_kernel = !o.user_only && (key.kernel_stack != 0 || !stack.want_user);
-        if (key.user_stack)
-            stack.user_ips = read_stack_by_hash(stacks_fd, key.user_stack, PROFILE_MAX_STACK_DEPTH);
-        if (key.kernel_stack)
-            stack.kernel_ips =
-                read_stack_by_hash(stacks_fd, key.kernel_stack, PROFILE_MAX_STACK_DEPTH);
-        stack.value = double(count);
-        raw.push_back(std::move(stack));
-    }
+    for_each_map_entry<profile_key, uint64_t>(
+        bpf_map__fd(skel->maps.samples), [&](const profile_key& key, uint64_t count) {
+            RawStack stack = raw_stack_from_key(key, stacks_fd, PROFILE_MAX_STACK_DEPTH);
+            // A user-mode sample has no kernel stack; show the kernel part only when present.
+            stack.want_kernel = !o.user_only && (key.kernel_stack != 0 || !stack.want_user);
+            stack.value = double(count);
+            raw.push_back(std::move(stack));
+        });
     return raw;
 }
 
