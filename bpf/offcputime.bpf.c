@@ -59,6 +59,7 @@ struct user_cache_entry {
 struct kernel_cache_entry {
 	__u64 text_hash, syscall, user_ip;
 	__u64 stack;
+	__u64 preempted; /* left the CPU runnable: preempted, not blocked */
 };
 
 /* What a task carries between its switch-out and its switch-in. */
@@ -72,7 +73,8 @@ struct offcpu_task {
 	__u8 kernel_next_way;
 	__u8 user_stack_wanted;
 	__u8 announced;
-	__u8 pad[4];
+	__u8 preempted;             /* left the CPU runnable (switch-out state 0) */
+	__u8 pad[3];
 };
 
 struct {
@@ -326,6 +328,10 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, bool
 	} else {
 		ts->kernel_stack = 0;
 	}
+	/* Part of the kernel stack cache key: a task preempted on its way out
+	 * of a syscall has the same syscall, user call site and scheduler frames
+	 * near its stack pointer as one blocked inside that syscall. */
+	ts->preempted = task_state(prev) == 0;
 	ts->start_ns = now;
 }
 
@@ -367,7 +373,7 @@ static __always_inline __u64 kernel_stack_of(struct task_struct *next, struct of
 		for (int i = 0; i < OFFCPU_CACHE_WAYS; i++) {
 			struct kernel_cache_entry *e = &ts->kernel_cache[i];
 			if (e->stack && e->text_hash == text_hash && e->syscall == syscall &&
-			    e->user_ip == user_ip) {
+			    e->user_ip == user_ip && e->preempted == ts->preempted) {
 				STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_CACHE_HITS, 1);
 				return e->stack;
 			}
@@ -392,6 +398,7 @@ static __always_inline __u64 kernel_stack_of(struct task_struct *next, struct of
 		e->text_hash = text_hash;
 		e->syscall = syscall;
 		e->user_ip = user_ip;
+		e->preempted = ts->preempted;
 		e->stack = hash;
 	}
 	return hash;
