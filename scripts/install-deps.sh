@@ -9,7 +9,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 packages=(
   # build
-  build-essential cmake clang-14 llvm-14 bpftool pkg-config
+  build-essential cmake clang-14 llvm-14 bpftool pkg-config ccache
   libbpf-dev libelf-dev libdw-dev zlib1g-dev
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev

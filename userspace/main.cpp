@@ -5,7 +5,8 @@
 #include <exception>
 #include <string>
 
-#include "core/error.h"
+#include "base/error.h"
+#include "base/logging.h"
 #include "core/tool_registry.h"
 
 namespace {
@@ -45,13 +46,17 @@ int main(int argc, char** argv) {
         tool_argc = argc - 1;
         tool_argv = argv + 1;
     }
+    bpfscope::setup_logging(tool->name, bpfscope::Verbosity::kNormal);
     try {
         return tool->main(tool_argc, tool_argv);
     } catch (const bpfscope::UserError& error) {
-        std::fprintf(stderr, "bpfscope %s: %s\n", tool->name.c_str(), error.what());
+        // The one line a failure gets, whatever -q says.
+        spdlog::set_level(spdlog::level::err);
+        spdlog::error("{}", error.what());
         return error.exit_code();
     } catch (const std::exception& error) {
-        std::fprintf(stderr, "bpfscope %s: internal error: %s\n", tool->name.c_str(), error.what());
+        spdlog::set_level(spdlog::level::err);
+        spdlog::error("internal error: {}", error.what());
         return 1;
     }
 }

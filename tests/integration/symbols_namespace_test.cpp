@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/preconditions.h"
 #include "support/process.h"
 #include "symbols/symbolizer.h"
 
@@ -35,7 +36,7 @@ void run_checked(const std::vector<std::string>& argv) {
 }  // namespace
 
 TEST(SymbolsNamespace, ForeignMountNamespaceStrippedBinarySurvivesExit) {
-    ASSERT_EQ(geteuid(), 0u) << "needs root: creates a mount namespace and mounts a tmpfs";
+    BPFSCOPE_REQUIRE_ROOT("creates a mount namespace and mounts a tmpfs");
     char staging_template[] = "/tmp/bpfscope_symbols_ns_XXXXXX";
     ASSERT_NE(mkdtemp(staging_template), nullptr);
     const std::string staging = staging_template;

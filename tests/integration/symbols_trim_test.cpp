@@ -13,7 +13,8 @@
 
 #include <gtest/gtest.h>
 
-#include "core/owners.h"
+#include "base/owners.h"
+#include "support/preconditions.h"
 #include "symbols/symbolizer.h"
 #include "symbols_stack.skel.h"
 
@@ -48,7 +49,7 @@ std::string joined(const std::vector<std::string>& names) {
 }  // namespace
 
 TEST(SymbolsTrim, RealTpBtfAndRawTpStacks) {
-    ASSERT_EQ(geteuid(), 0u) << "needs root to load BPF programs";
+    BPFSCOPE_REQUIRE_ROOT("loads BPF programs");
     // A child that sleeps over and over: every sleep is a sched_switch away from it.
     pid_t child = fork();
     ASSERT_GE(child, 0);

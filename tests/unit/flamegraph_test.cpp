@@ -5,7 +5,7 @@
 #include <map>
 #include <string>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "report/folded.h"
 
 using namespace bpfscope::report;

@@ -4,7 +4,7 @@
 
 #include <random>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "memcg/run_report.h"
 
 using namespace bpfscope::memcg;

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "base/owners.h"
 #include "bench_floor.skel.h"
-#include "core/owners.h"
 #include "core/run_loop.h"
 
 int main(int argc, char** argv) {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/owners.h"
+#include "base/owners.h"
 
 namespace bpfscope {
 

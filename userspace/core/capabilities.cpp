@@ -15,8 +15,8 @@
 #include <mutex>
 #include <optional>
 
+#include "base/owners.h"
 #include "caps.skel.h"
-#include "core/owners.h"
 #include "core/tracefs.h"
 
 namespace bpfscope {

@@ -12,10 +12,10 @@
 #include <cstring>
 #include <map>
 
+#include "base/error.h"
+#include "base/owners.h"
 #include "core/capabilities.h"
-#include "core/error.h"
 #include "core/map_iteration.h"
-#include "core/owners.h"
 #include "core/tracefs.h"
 #include "core/user_binary.h"
 #include "funclatency.skel.h"

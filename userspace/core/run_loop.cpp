@@ -6,6 +6,8 @@
 #include <atomic>
 #include <thread>
 
+#include "base/logging.h"
+
 namespace bpfscope {
 
 namespace {
@@ -49,6 +51,9 @@ void request_stop() {
 void run_loop(const RunOptions& options, const std::function<void(bool final)>& on_interval,
               const std::function<void()>& poll, std::chrono::milliseconds poll_period) {
     install_stop_signals();
+    // Everything is attached by the time a tool enters its loop. This line is
+    // the readiness signal that scripts and tests wait for (bcc's wording).
+    spdlog::info("Tracing... Hit Ctrl-C to end.");
     using clock = std::chrono::steady_clock;
     auto start = clock::now();
     auto to_duration = [](double seconds) {

@@ -26,7 +26,8 @@ void install_stop_signals();
 bool stop_requested();
 void request_stop();
 
-// Waits for the run to end (duration, interval count or a stop signal).
+// Logs "Tracing... Hit Ctrl-C to end." (the readiness signal: everything is
+// attached), then waits for the run to end (duration, interval count or a stop signal).
 // `on_interval(final)` is called at each interval end and once at the end with
 // final = true. Without an interval only the final call happens.
 // `poll` (optional) is called about every `poll_period` while waiting, for

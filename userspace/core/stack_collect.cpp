@@ -8,7 +8,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "report/folded.h"
 #include "report/json_writer.h"
 #include "report/text_writer.h"

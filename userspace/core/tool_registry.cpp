@@ -1,9 +1,6 @@
 #include "core/tool_registry.h"
 
 #include <algorithm>
-#include <cstring>
-
-#include "core/error.h"
 
 namespace bpfscope {
 
@@ -32,10 +29,6 @@ const ToolInfo* ToolRegistry::find(const std::string& name) {
             return &tool;
     }
     return nullptr;
-}
-
-std::string errno_message(const std::string& what, int err) {
-    return what + ": " + std::strerror(err < 0 ? -err : err);
 }
 
 }  // namespace bpfscope

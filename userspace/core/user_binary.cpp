@@ -9,7 +9,7 @@
 #include <sstream>
 #include <vector>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace bpfscope {
 

@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <sstream>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace bpfscope::memcg {
 

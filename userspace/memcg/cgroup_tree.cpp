@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace bpfscope::memcg {
 

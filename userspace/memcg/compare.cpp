@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "memcg/run_report.h"
 
 namespace bpfscope::memcg {

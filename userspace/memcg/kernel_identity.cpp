@@ -7,7 +7,7 @@
 #include <array>
 #include <sstream>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "memcg/cgroup_layout.h"
 
 namespace bpfscope::memcg {

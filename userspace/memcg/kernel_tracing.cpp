@@ -8,9 +8,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "core/error.h"
+#include "base/error.h"
+#include "base/owners.h"
 #include "core/latency_report.h"
-#include "core/owners.h"
 #include "core/tracefs.h"
 #include "memcg.h"
 #include "memcg.skel.h"

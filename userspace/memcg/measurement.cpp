@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <thread>
 
-#include "core/error.h"
+#include "base/error.h"
 
 namespace bpfscope::memcg {
 

@@ -14,7 +14,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "memcg/cgroup_tree.h"
 
 namespace bpfscope::memcg {

@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <numeric>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "report/flamegraph.h"
 
 namespace bpfscope::report {

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <vector>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "report/flamegraph.h"
 #include "report/folded.h"
 #include "report/pprof.h"

@@ -5,18 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "base/stack_frame.h"
+
 namespace bpfscope::report {
 
-struct StackFrame {
-    enum class Kind { kUser, kKernel, kSeparator };
-    std::string name;      // function name, demangled; "[unknown]" when unresolved
-    std::string module;    // DSO path or "[kernel]"; "" when unknown
-    uint64_t address = 0;  // instruction address as sampled (0 for synthetic frames)
-    Kind kind = Kind::kUser;
-    std::string file;  // source file when known (DWARF)
-    int line = 0;
-    bool inlined = false;  // an inlined frame expanded from the frame after it
-};
+using StackFrame = ::bpfscope::StackFrame;
 
 struct StackSample {
     std::string comm;  // process/thread name, the root frame in folded output

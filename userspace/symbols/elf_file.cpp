@@ -184,7 +184,7 @@ std::optional<uint64_t> ElfFile::file_offset_to_address(uint64_t file_offset) co
     return std::nullopt;
 }
 
-const std::vector<report::StackFrame>& ElfFile::frames(uint64_t address) {
+const std::vector<StackFrame>& ElfFile::frames(uint64_t address) {
     auto found = cache_.find(address);
     if (found != cache_.end()) {
         return found->second;
@@ -356,7 +356,7 @@ std::vector<Dwarf_Die> ElfFile::function_chain(uint64_t module_address) {
     return {chain.rbegin(), chain.rend()};
 }
 
-std::vector<report::StackFrame> ElfFile::resolve(uint64_t address) {
+std::vector<StackFrame> ElfFile::resolve(uint64_t address) {
     const Dwarf_Addr module_address = address + bias_;
 
     std::string symbol_name;
@@ -369,7 +369,7 @@ std::vector<report::StackFrame> ElfFile::resolve(uint64_t address) {
     std::vector<Dwarf_Die> functions = function_chain(module_address);
 
     // Leaf-first while building; reversed at the end.
-    std::vector<report::StackFrame> frames;
+    std::vector<StackFrame> frames;
     std::string file;
     int line = 0;
     if (source_lines_) {
@@ -383,7 +383,7 @@ std::vector<report::StackFrame> ElfFile::resolve(uint64_t address) {
     }
     for (size_t i = 0; i < functions.size(); ++i) {
         bool inlined = dwarf_tag(&functions[i]) == DW_TAG_inlined_subroutine;
-        report::StackFrame frame;
+        StackFrame frame;
         frame.name = function_name(&functions[i]);
         // The real (outermost) function keeps its symbol-table name, as nm and perf
         // show it (e.g. "foo.constprop.0"), when the symbol table has one.
@@ -409,7 +409,7 @@ std::vector<report::StackFrame> ElfFile::resolve(uint64_t address) {
     // table still names the real function; without it the outermost inline stands in.
     if (!frames.empty() && frames.back().inlined) {
         if (!symbol_name.empty()) {
-            report::StackFrame frame;
+            StackFrame frame;
             frame.name = symbol_name;
             frame.module = display_name_;
             frame.file = file;
@@ -420,7 +420,7 @@ std::vector<report::StackFrame> ElfFile::resolve(uint64_t address) {
         }
     }
     if (frames.empty()) {
-        report::StackFrame frame;
+        StackFrame frame;
         frame.name = symbol_name.empty() ? kUnknown : symbol_name;
         frame.module = display_name_;
         if (!symbol_name.empty()) {

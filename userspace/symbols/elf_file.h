@@ -13,7 +13,7 @@
 
 #include <elfutils/libdw.h>
 
-#include "report/stack_profile.h"
+#include "base/stack_frame.h"
 
 struct Dwfl;
 struct Dwfl_Module;
@@ -61,11 +61,11 @@ class ElfFile {
     // functions inlined into it down to the innermost (inlined = true). A single
     // "[unknown]" frame when no symbol covers the address. `address` fields are 0.
     // Cached per address.
-    const std::vector<report::StackFrame>& frames(uint64_t address);
+    const std::vector<StackFrame>& frames(uint64_t address);
 
   private:
     ElfFile() = default;
-    std::vector<report::StackFrame> resolve(uint64_t address);
+    std::vector<StackFrame> resolve(uint64_t address);
     struct CodeRange {
         uint64_t low;  // DWARF addresses, [low, high)
         uint64_t high;
@@ -110,7 +110,7 @@ class ElfFile {
     };
     std::vector<FunctionSymbol> function_symbols_;  // sorted by start, one per start
     std::unordered_map<uint64_t, std::vector<CodeRange>> unit_functions_;  // by unit offset
-    std::unordered_map<uint64_t, std::vector<report::StackFrame>> cache_;
+    std::unordered_map<uint64_t, std::vector<StackFrame>> cache_;
 };
 
 }  // namespace bpfscope::symbols

@@ -110,9 +110,8 @@ bool same_mount_namespace(uint32_t pid) {
     return their_stat.st_ino == own;
 }
 
-report::StackFrame unknown_frame(uint64_t address, std::string module,
-                                 report::StackFrame::Kind kind) {
-    report::StackFrame frame;
+StackFrame unknown_frame(uint64_t address, std::string module, StackFrame::Kind kind) {
+    StackFrame frame;
     frame.name = kUnknown;
     frame.module = std::move(module);
     frame.address = address;
@@ -135,8 +134,8 @@ class Symbolizer::Impl {
         it->second.read_at = {};  // past the refresh throttle
         return refresh_process(pid, it->second);
     }
-    std::vector<report::StackFrame> kernel_frames(std::span<const uint64_t> ips);
-    std::vector<report::StackFrame> user_frames(uint32_t pid, std::span<const uint64_t> ips);
+    std::vector<StackFrame> kernel_frames(std::span<const uint64_t> ips);
+    std::vector<StackFrame> user_frames(uint32_t pid, std::span<const uint64_t> ips);
     Stats stats() const { return stats_; }
 
   private:
@@ -160,7 +159,7 @@ class Symbolizer::Impl {
     std::shared_ptr<ElfFile> file_for(uint32_t pid, const MapsEntry& entry);
     void read_perf_map(uint32_t pid, Process& process);
     bool jit_frame(const Process& process, uint64_t lookup, uint64_t ip,
-                   std::vector<report::StackFrame>& out);
+                   std::vector<StackFrame>& out);
     std::shared_ptr<ElfFile> vdso_file(uint32_t pid, const MapsEntry& entry);
     const Kallsyms* kallsyms();
     const KernelSymbol* kernel_symbol(uint64_t address);
@@ -397,8 +396,7 @@ const Symbolizer::Impl::Mapping* Symbolizer::Impl::find_mapping(const Process& p
     return address < mapping.end ? &mapping : nullptr;
 }
 
-std::vector<report::StackFrame> Symbolizer::Impl::user_frames(uint32_t pid,
-                                                              std::span<const uint64_t> ips) {
+std::vector<StackFrame> Symbolizer::Impl::user_frames(uint32_t pid, std::span<const uint64_t> ips) {
     if (ips.empty() || ips.front() == 0) {
         return {};  // no user stack (kernel thread, idle): nothing to look up or count
     }
@@ -416,7 +414,7 @@ std::vector<report::StackFrame> Symbolizer::Impl::user_frames(uint32_t pid,
     }
     Process& process = found->second;
 
-    std::vector<report::StackFrame> leaf_first;
+    std::vector<StackFrame> leaf_first;
     leaf_first.reserve(ips.size());
     for (size_t i = 0; i < ips.size() && ips[i] != 0; ++i) {
         const uint64_t ip = ips[i];
@@ -444,17 +442,17 @@ std::vector<report::StackFrame> Symbolizer::Impl::user_frames(uint32_t pid,
         if (!address) {
             ++stats_.unknown_frames;
             leaf_first.push_back(unknown_frame(ip, mapping != nullptr ? mapping->module : "",
-                                               report::StackFrame::Kind::kUser));
+                                               StackFrame::Kind::kUser));
             continue;
         }
-        const std::vector<report::StackFrame>& chain = mapping->elf->frames(*address);
+        const std::vector<StackFrame>& chain = mapping->elf->frames(*address);
         if (chain.size() == 1 && chain.front().name == kUnknown) {
             ++stats_.unknown_frames;
         }
         for (auto frame = chain.rbegin(); frame != chain.rend(); ++frame) {
             leaf_first.push_back(*frame);
             leaf_first.back().address = ip;
-            leaf_first.back().kind = report::StackFrame::Kind::kUser;
+            leaf_first.back().kind = StackFrame::Kind::kUser;
         }
     }
     std::reverse(leaf_first.begin(), leaf_first.end());
@@ -462,16 +460,16 @@ std::vector<report::StackFrame> Symbolizer::Impl::user_frames(uint32_t pid,
 }
 
 bool Symbolizer::Impl::jit_frame(const Process& process, uint64_t lookup, uint64_t ip,
-                                 std::vector<report::StackFrame>& out) {
+                                 std::vector<StackFrame>& out) {
     const PerfMap::Entry* entry = process.perf_map ? process.perf_map->find(lookup) : nullptr;
     if (entry == nullptr) {
         return false;
     }
-    report::StackFrame frame;
+    StackFrame frame;
     frame.name = demangle(entry->name);
     frame.module = process.perf_map_path;
     frame.address = ip;
-    frame.kind = report::StackFrame::Kind::kUser;
+    frame.kind = StackFrame::Kind::kUser;
     out.push_back(std::move(frame));
     return true;
 }
@@ -510,7 +508,7 @@ const KernelSymbol* Symbolizer::Impl::kernel_symbol(uint64_t address) {
     return symbol;
 }
 
-std::vector<report::StackFrame> Symbolizer::Impl::kernel_frames(std::span<const uint64_t> ips) {
+std::vector<StackFrame> Symbolizer::Impl::kernel_frames(std::span<const uint64_t> ips) {
     size_t count = 0;
     while (count < ips.size() && ips[count] != 0) {
         ++count;
@@ -537,7 +535,7 @@ std::vector<report::StackFrame> Symbolizer::Impl::kernel_frames(std::span<const 
         }
     }
 
-    std::vector<report::StackFrame> frames;
+    std::vector<StackFrame> frames;
     frames.reserve(count - trimmed);
     for (size_t i = count; i-- > trimmed;) {
         const KernelSymbol* symbol = symbols[i];
@@ -548,16 +546,16 @@ std::vector<report::StackFrame> Symbolizer::Impl::kernel_frames(std::span<const 
         ++stats_.frames;
         if (symbol == nullptr) {
             ++stats_.unknown_frames;
-            frames.push_back(unknown_frame(ips[i], "", report::StackFrame::Kind::kKernel));
+            frames.push_back(unknown_frame(ips[i], "", StackFrame::Kind::kKernel));
             continue;
         }
-        report::StackFrame frame;
+        StackFrame frame;
         frame.name = options_.kernel_offsets
                          ? fmt::format("{}+0x{:x}", symbol->name, ips[i] - symbol->address)
                          : symbol->name;
         frame.module = symbol->module.empty() ? "[kernel]" : "[" + symbol->module + "]";
         frame.address = ips[i];
-        frame.kind = report::StackFrame::Kind::kKernel;
+        frame.kind = StackFrame::Kind::kKernel;
         frames.push_back(std::move(frame));
     }
     stats_.trimmed_frames += trimmed;
@@ -579,24 +577,22 @@ void Symbolizer::forget_process(uint32_t pid) {
 bool Symbolizer::refresh_process(uint32_t pid) {
     return impl_->refresh_process_now(pid);
 }
-std::vector<report::StackFrame> Symbolizer::kernel_frames(std::span<const uint64_t> ips) {
+std::vector<StackFrame> Symbolizer::kernel_frames(std::span<const uint64_t> ips) {
     return impl_->kernel_frames(ips);
 }
-std::vector<report::StackFrame> Symbolizer::user_frames(uint32_t pid,
-                                                        std::span<const uint64_t> ips) {
+std::vector<StackFrame> Symbolizer::user_frames(uint32_t pid, std::span<const uint64_t> ips) {
     return impl_->user_frames(pid, ips);
 }
-std::vector<report::StackFrame> Symbolizer::stack(uint32_t pid, std::span<const uint64_t> user_ips,
-                                                  std::span<const uint64_t> kernel_ips,
-                                                  bool separator) {
-    std::vector<report::StackFrame> frames =
-        user_ips.empty() ? std::vector<report::StackFrame>{} : impl_->user_frames(pid, user_ips);
-    std::vector<report::StackFrame> kernel =
-        kernel_ips.empty() ? std::vector<report::StackFrame>{} : impl_->kernel_frames(kernel_ips);
+std::vector<StackFrame> Symbolizer::stack(uint32_t pid, std::span<const uint64_t> user_ips,
+                                          std::span<const uint64_t> kernel_ips, bool separator) {
+    std::vector<StackFrame> frames =
+        user_ips.empty() ? std::vector<StackFrame>{} : impl_->user_frames(pid, user_ips);
+    std::vector<StackFrame> kernel =
+        kernel_ips.empty() ? std::vector<StackFrame>{} : impl_->kernel_frames(kernel_ips);
     if (separator && !frames.empty() && !kernel.empty()) {
-        report::StackFrame divider;
+        StackFrame divider;
         divider.name = "-";
-        divider.kind = report::StackFrame::Kind::kSeparator;
+        divider.kind = StackFrame::Kind::kSeparator;
         frames.push_back(std::move(divider));
     }
     frames.insert(frames.end(), std::make_move_iterator(kernel.begin()),

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "report/stack_profile.h"
+#include "base/stack_frame.h"
 
 namespace bpfscope::symbols {
 
@@ -69,17 +69,15 @@ class Symbolizer {
     // demangled. Every address but the leaf is a return address and is looked up at
     // address-1, so the call instruction's function and line are reported. An empty
     // user stack (kernel threads, idle) returns no frames and touches no process.
-    std::vector<report::StackFrame> kernel_frames(std::span<const uint64_t> ips_leaf_first);
-    std::vector<report::StackFrame> user_frames(uint32_t pid,
-                                                std::span<const uint64_t> ips_leaf_first);
+    std::vector<StackFrame> kernel_frames(std::span<const uint64_t> ips_leaf_first);
+    std::vector<StackFrame> user_frames(uint32_t pid, std::span<const uint64_t> ips_leaf_first);
 
     // A whole sample, root first: the user frames, then (when both parts are present
     // and `separator` is set) a "-" frame of Kind::kSeparator, then the kernel frames:
     // the order folded stacks and flame graphs show ("main;read;-;ksys_read;...").
-    std::vector<report::StackFrame> stack(uint32_t pid,
-                                          std::span<const uint64_t> user_ips_leaf_first,
-                                          std::span<const uint64_t> kernel_ips_leaf_first,
-                                          bool separator = true);
+    std::vector<StackFrame> stack(uint32_t pid, std::span<const uint64_t> user_ips_leaf_first,
+                                  std::span<const uint64_t> kernel_ips_leaf_first,
+                                  bool separator = true);
 
     Stats stats() const;
 

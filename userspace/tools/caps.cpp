@@ -2,8 +2,8 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "base/logging.h"
 #include "core/capabilities.h"
-#include "core/libbpf_log.h"
 #include "core/tool_registry.h"
 #include "core/tracefs.h"
 #include "report/json_writer.h"

@@ -15,7 +15,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
-#include "core/error.h"
+#include "base/error.h"
 #include "core/tool_registry.h"
 #include "report/flamegraph.h"
 #include "report/folded.h"

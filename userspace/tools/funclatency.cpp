@@ -3,11 +3,11 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "base/error.h"
+#include "base/logging.h"
 #include "core/capabilities.h"
-#include "core/error.h"
 #include "core/latency_report.h"
 #include "core/latency_session.h"
-#include "core/libbpf_log.h"
 #include "core/run_loop.h"
 #include "core/tool_registry.h"
 #include "report/json_writer.h"

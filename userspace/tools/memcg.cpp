@@ -8,8 +8,8 @@
 #include <iostream>
 #include <thread>
 
-#include "core/error.h"
-#include "core/libbpf_log.h"
+#include "base/error.h"
+#include "base/logging.h"
 #include "core/run_loop.h"
 #include "core/tool_registry.h"
 #include "memcg/cgroup_tree.h"

@@ -9,10 +9,10 @@
 #include <cmath>
 #include <optional>
 
+#include "base/error.h"
+#include "base/logging.h"
+#include "base/owners.h"
 #include "core/capabilities.h"
-#include "core/error.h"
-#include "core/libbpf_log.h"
-#include "core/owners.h"
 #include "core/run_loop.h"
 #include "core/stack_collect.h"
 #include "core/tool_registry.h"
