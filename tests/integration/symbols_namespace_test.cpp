@@ -21,7 +21,7 @@
 #include "support/process.h"
 #include "symbols/symbolizer.h"
 
-using bpfscope::report::StackFrame;
+using bpfscope::StackFrame;
 using bpfscope::symbols::Symbolizer;
 using bpfscope::test::bin;
 using bpfscope::test::run_process;

@@ -18,7 +18,7 @@
 #include "symbols/symbolizer.h"
 #include "symbols_stack.skel.h"
 
-using bpfscope::report::StackFrame;
+using bpfscope::StackFrame;
 using bpfscope::symbols::Symbolizer;
 
 namespace {

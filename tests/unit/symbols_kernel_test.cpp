@@ -12,7 +12,7 @@
 #include "symbols/kallsyms.h"
 #include "symbols/symbolizer.h"
 
-using bpfscope::report::StackFrame;
+using bpfscope::StackFrame;
 using bpfscope::symbols::Kallsyms;
 using bpfscope::symbols::Symbolizer;
 

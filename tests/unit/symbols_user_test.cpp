@@ -23,7 +23,7 @@
 #include "symbols/process_maps.h"
 #include "symbols/symbolizer.h"
 
-using bpfscope::report::StackFrame;
+using bpfscope::StackFrame;
 using bpfscope::symbols::ElfFile;
 using bpfscope::symbols::Symbolizer;
 
