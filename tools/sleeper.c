@@ -1,6 +1,9 @@
 /* sleeper: calls sleep_known_time() N times; each call sleeps a known time.
  * A uprobe target with an exact expected latency, for tests and benchmarks.
  * usage: sleeper [CALLS=50] [SLEEP_US=2000] [START_DELAY_MS=0]
+ * START_DELAY_MS -1: print "sleeper: waiting for SIGUSR1" and start the calls
+ * when that signal arrives (a test starts a tracer for this pid meanwhile; the
+ * wait makes no nanosleep call, so libc's nanosleep is called exactly CALLS times).
  * busy_call() is an almost empty function for per-event overhead benchmarks:
  * sleeper --busy CALLS calls it CALLS times; sleeper --syscalls N makes N
  * getppid syscalls. Both print the loop's time as "loop_ns: X". */
@@ -9,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,7 +63,17 @@ int main(int argc, char **argv)
 	long sleep_us = argc > 2 ? atol(argv[2]) : 2000;
 	long start_delay_ms = argc > 3 ? atol(argv[3]) : 0;
 
-	if (start_delay_ms > 0) {
+	if (start_delay_ms < 0) {
+		sigset_t wanted;
+		int signal_number;
+
+		sigemptyset(&wanted);
+		sigaddset(&wanted, SIGUSR1);
+		sigprocmask(SIG_BLOCK, &wanted, NULL);
+		printf("sleeper: waiting for SIGUSR1\n");
+		fflush(stdout);
+		sigwait(&wanted, &signal_number);
+	} else if (start_delay_ms > 0) {
 		/* Not through sleep_known_time: the delay must not count as a call. */
 		struct timespec delay = { start_delay_ms / 1000, (start_delay_ms % 1000) * 1000000 };
 

@@ -17,9 +17,12 @@
 #include "memcg/cgroup_layout.h"
 #include "memcg/cgroup_tree.h"
 #include "memcg/workload.h"
+#include "support/background_process.h"
+#include "support/preconditions.h"
 #include "support/process.h"
 
 using namespace bpfscope::memcg;
+using bpfscope::test::BackgroundProcess;
 using bpfscope::test::bin;
 using bpfscope::test::run_process;
 using nlohmann::json;
@@ -52,6 +55,7 @@ std::string memcg_tmp(const std::string& name) {
 }  // namespace
 
 TEST(MemcgTree, CreatesAndRemovesTheTreeOnThisLayout) {
+    BPFSCOPE_REQUIRE_ROOT("creates cgroups under the memory controller");
     MemoryController controller = locate_memory_controller();
     CgroupTreeOptions options;
     options.depth = 2;
@@ -80,6 +84,7 @@ TEST(MemcgTree, CreatesAndRemovesTheTreeOnThisLayout) {
 }
 
 TEST(MemcgTree, WritersLiveInLeavesAndChangeStats) {
+    BPFSCOPE_REQUIRE_ROOT("creates cgroups under the memory controller");
     MemoryController controller = locate_memory_controller();
     CgroupTreeOptions options;
     options.depth = 2;
@@ -109,6 +114,7 @@ TEST(MemcgTree, WritersLiveInLeavesAndChangeStats) {
 }
 
 TEST(MemcgTree, ReaderTimesEveryRead) {
+    BPFSCOPE_REQUIRE_ROOT("creates cgroups under the memory controller");
     MemoryController controller = locate_memory_controller();
     ReaderOptions options;
     options.stat_path = controller.mount_point + "/memory.stat";
@@ -130,6 +136,7 @@ TEST(MemcgTree, ReaderTimesEveryRead) {
 }
 
 TEST(MemcgTool, ShortRunReportsLatencyCountersAndKernel) {
+    BPFSCOPE_REQUIRE_ROOT("creates cgroups under the memory controller");
     auto result = run_process({bin("bpfscope"), "memcg", "--depth", "2", "--width", "2",
                                "--writers", "2", "--reads", "1000", "--runs", "2", "-j"},
                               std::chrono::seconds(90));
@@ -144,9 +151,12 @@ TEST(MemcgTool, ShortRunReportsLatencyCountersAndKernel) {
         EXPECT_GT(run["latency_ns"]["p50"].get<double>(), 0);
         EXPECT_LE(run["latency_ns"]["p50"].get<double>(), run["latency_ns"]["p99"].get<double>());
         EXPECT_GT(run["metrics"]["task_clock_ns_per_read"].get<double>(), 0);
-        // Every memory.stat read makes at least one read syscall and one flush attempt.
+        // Every memory.stat read makes at least one read syscall, and exactly one
+        // flush attempt: memory.stat's show function calls mem_cgroup_flush_stats
+        // once, and memcg:memcg_flush_stats fires at every attempt, whether or not
+        // it flushes (force || needs_flush). Same figure as flush_attempts below.
         EXPECT_GE(run["metrics"]["read_syscalls_per_read"].get<double>(), 1.0);
-        EXPECT_GE(run["metrics"]["flush_attempts_per_read"].get<double>(), 1.0);
+        EXPECT_EQ(run["metrics"]["flush_attempts_per_read"].get<double>(), 1.0) << run["metrics"];
     }
     const json& kernel = report["kernel"];
     char release[256] = {};
@@ -179,7 +189,9 @@ TEST(MemcgTool, ShortRunReportsLatencyCountersAndKernel) {
     const json& read_syscall = tracing["read_syscall"];
     EXPECT_GE(read_syscall["result"]["count"].get<uint64_t>(), 2000u) << read_syscall;
     // Each preset function: measured by a named backend, unreachable with a
-    // reason, or absent with a reason.
+    // reason, or absent with a reason. (Calls per read of memory_stat_show /
+    // memcg_stat_show need a reachable function, never the case on a kernel
+    // without fentry and kprobes: the VM scenario memcg-v2 asserts it.)
     int present = 0;
     for (const auto& function : tracing["functions"]) {
         if (!function["present"].get<bool>()) {
@@ -189,13 +201,6 @@ TEST(MemcgTool, ShortRunReportsLatencyCountersAndKernel) {
         present++;
         if (function["reachable"].get<bool>()) {
             EXPECT_FALSE(function["backend"].get<std::string>().empty()) << function;
-            // memory.stat is rendered once per read (v2: memory_stat_show, v1: memcg_stat_show).
-            std::string name = function["resolved"];
-            if (name == "memory_stat_show" || name == "memcg_stat_show") {
-                if (function["result"]["count"].get<uint64_t>() > 0) {
-                    EXPECT_NEAR(function["calls_per_read"].get<double>(), 1.0, 0.05) << function;
-                }
-            }
         } else {
             EXPECT_FALSE(function["unreachable"].get<std::string>().empty()) << function;
         }
@@ -205,11 +210,25 @@ TEST(MemcgTool, ShortRunReportsLatencyCountersAndKernel) {
     EXPECT_GT(tracing["overhead"]["program_runs"].get<uint64_t>(), 0u);
 }
 
-TEST(MemcgTool, InterruptedRunCleansUp) {
-    // Far more reads than fit in 1.5 s: SIGINT arrives mid-run.
-    // SIGINT lands after the BPF setup (a few seconds here), during the reads.
-    auto result = run_process({bin("bpfscope"), "memcg", "--reads", "100000000", "-v"},
-                              std::chrono::seconds(60), std::chrono::milliseconds(5000));
+TEST(MemcgTool, InterruptedRunCleansUpAndReaderIsPinned) {
+    BPFSCOPE_REQUIRE_ROOT("creates cgroups under the memory controller");
+    // Far more reads than the test waits for: SIGINT arrives mid-run, once the
+    // tool says it is attached (the readiness line comes after the workload
+    // and the BPF setup, before the reads).
+    BackgroundProcess memcg(
+        {bin("bpfscope"), "memcg", "--reads", "100000000", "--reader-cpu", "1", "-v"});
+    ASSERT_TRUE(memcg.wait_until_ready()) << memcg.output_so_far();
+    // --reader-cpu: exactly one child (the reader) is allowed on CPU 1 only.
+    auto children = bpfscope::test::child_pids(memcg.pid());
+    int pinned = 0;
+    for (pid_t child : children) {
+        std::istringstream status(read_text_file("/proc/" + std::to_string(child) + "/status"));
+        for (std::string line; std::getline(status, line);)
+            pinned += std::regex_match(line, std::regex(R"(Cpus_allowed_list:\s*1)"));
+    }
+    EXPECT_GE(children.size(), 2u) << "writers and the reader";
+    EXPECT_EQ(pinned, 1) << "the reader must be pinned to CPU 1";
+    auto result = memcg.stop(SIGINT);
     EXPECT_EQ(result.exit_code, 130) << result.err;
     std::smatch match;
     ASSERT_TRUE(std::regex_search(result.err, match, std::regex("memcg: tree (\\S+) \\(")))
@@ -220,6 +239,7 @@ TEST(MemcgTool, InterruptedRunCleansUp) {
 }
 
 TEST(MemcgTool, CompareSameAndSlowedReader) {
+    BPFSCOPE_REQUIRE_ROOT("creates cgroups under the memory controller");
     // The reader alone (--no-trace): this test is about the statistics. Runs
     // are spread over ~1 s so their spread includes this shared machine's drift.
     std::vector<std::string> common = {"--depth",   "2",    "--width", "2", "--writers",    "2",
@@ -263,10 +283,35 @@ TEST(MemcgTool, CompareSameAndSlowedReader) {
     EXPECT_EQ(reversed_json["comparisons"][0]["latency"][0]["verdict"], "B faster");
     EXPECT_LT(reversed_json["comparisons"][0]["latency"][0]["ratio"].get<double>(), 0.9);
 
+    // Three files: each later one is compared with the first (the baseline).
+    auto three = run_process({bin("bpfscope"), "memcg", "compare", a, b, slow, "-j"});
+    ASSERT_EQ(three.exit_code, 0) << three.err;
+    json three_json = json::parse(three.out);
+    ASSERT_EQ(three_json["comparisons"].size(), 2u) << three.out;
+    EXPECT_EQ(three_json["comparisons"][1]["b"]["file"], slow);
+    EXPECT_EQ(three_json["comparisons"][0]["verdict"], verdict);
+    EXPECT_EQ(three_json["comparisons"][1]["latency"][0]["verdict"], "B slower")
+        << three_json["comparisons"][1]["latency"][0];
+
+    // --min-effect: a difference smaller than it is never called, however sure.
+    // (The slowed reader is a few times slower, far below 1000x.)
+    auto tolerant =
+        run_process({bin("bpfscope"), "memcg", "compare", a, slow, "--min-effect", "1000", "-j"});
+    ASSERT_EQ(tolerant.exit_code, 0) << tolerant.err;
+    json tolerant_json = json::parse(tolerant.out);
+    EXPECT_EQ(tolerant_json["comparisons"][0]["verdict"],
+              "no significant difference in median latency per read")
+        << tolerant_json["comparisons"][0]["latency"][0];
+    EXPECT_NE(tolerant_json["comparisons"][0]["latency"][0]["reason"].get<std::string>().find(
+                  "below the minimum effect"),
+              std::string::npos)
+        << tolerant_json["comparisons"][0]["latency"][0];
+
     for (const auto& path : {a, b, slow}) ::unlink(path.c_str());
 }
 
 TEST(MemcgTool, CompareRefusesMalformedAndMismatchedFiles) {
+    BPFSCOPE_REQUIRE_ROOT("creates cgroups under the memory controller");
     std::string garbage = memcg_tmp("garbage.json");
     std::ofstream(garbage) << "{\"schema\": \"bpfscope.memcg.report\", \"schema_version\": 7}";
     std::string good = memcg_tmp("good.json"), other = memcg_tmp("other.json");

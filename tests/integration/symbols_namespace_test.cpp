@@ -37,6 +37,7 @@ void run_checked(const std::vector<std::string>& argv) {
 
 TEST(SymbolsNamespace, ForeignMountNamespaceStrippedBinarySurvivesExit) {
     BPFSCOPE_REQUIRE_ROOT("creates a mount namespace and mounts a tmpfs");
+    BPFSCOPE_REQUIRE_PROGRAM("objcopy");
     char staging_template[] = "/tmp/bpfscope_symbols_ns_XXXXXX";
     ASSERT_NE(mkdtemp(staging_template), nullptr);
     const std::string staging = staging_template;

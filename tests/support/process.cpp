@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <fstream>
 #include <stdexcept>
 
 namespace bpfscope::test {
@@ -74,6 +75,13 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::mil
     if (WIFSIGNALED(status))
         result.signal = WTERMSIG(status);
     return result;
+}
+
+std::vector<int> child_pids(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+    std::vector<int> children;
+    for (int child; in >> child;) children.push_back(child);
+    return children;
 }
 
 }  // namespace bpfscope::test

@@ -19,6 +19,9 @@ ProcessResult run_process(const std::vector<std::string>& argv,
                           std::chrono::milliseconds timeout = std::chrono::seconds(120),
                           std::chrono::milliseconds interrupt_after = std::chrono::milliseconds(0));
 
+// The direct children of a running process (from /proc/PID/task/PID/children).
+std::vector<int> child_pids(int pid);
+
 // Path of a built binary: bpfscope, a tool symlink or a workload.
 std::string bin(const std::string& name);
 

@@ -91,18 +91,34 @@ TEST(FineSlot, QuarterOctaveBoundaries) {
     using bpfscope::report::fine_slot;
     using bpfscope::report::fine_slot_high;
     using bpfscope::report::fine_slot_low;
+    // The documented rule (README "Percentiles are estimates"): values below 4
+    // have their own slot; each power of two [2^k, 2^(k+1)), k >= 2, is split
+    // into four equal quarters, numbered on from 4. So [2^k, 2^(k+1)) starts
+    // at slot 4 + 4 * (k - 2), and quarter q of it is [2^k + q * 2^(k-2), ...).
+    auto quarter_slot = [](unsigned k, unsigned quarter) { return 4 + 4 * (k - 2) + quarter; };
     for (uint64_t v = 0; v < 4; v++) EXPECT_EQ(fine_slot(v), v);
-    EXPECT_EQ(fine_slot(4), 4u);
-    EXPECT_EQ(fine_slot(5), 5u);
-    EXPECT_EQ(fine_slot(8), 8u);  // [8, 10)
+    for (unsigned k = 2; k < 64; k++) {
+        const uint64_t power = uint64_t(1) << k, quarter_width = power / 4;
+        for (unsigned quarter = 0; quarter < 4; quarter++) {
+            const uint64_t low = power + quarter * quarter_width;
+            EXPECT_EQ(fine_slot(low), quarter_slot(k, quarter)) << "2^" << k << " q" << quarter;
+            EXPECT_EQ(fine_slot(low + quarter_width - 1), quarter_slot(k, quarter))
+                << "2^" << k << " q" << quarter;
+        }
+    }
+    EXPECT_EQ(fine_slot(8), 8u);  // [8, 10): first quarter of 2^3
     EXPECT_EQ(fine_slot(9), 8u);
     EXPECT_EQ(fine_slot(10), 9u);  // [10, 12)
-    EXPECT_EQ(fine_slot(UINT64_MAX), 251u);
-    for (unsigned slot = 0; slot < 251; slot++) {
+    // The last slot is the top quarter of 2^63; the BPF side keeps 256 slots.
+    const unsigned last = quarter_slot(63, 3);
+    EXPECT_EQ(fine_slot(UINT64_MAX), last);
+    EXPECT_LT(last, bpfscope::report::kFineSlots);
+    for (unsigned slot = 0; slot < last; slot++) {
         EXPECT_EQ(fine_slot(fine_slot_low(slot)), slot) << slot;
         EXPECT_EQ(fine_slot(fine_slot_high(slot) - 1), slot) << slot;
         EXPECT_EQ(fine_slot_high(slot), fine_slot_low(slot + 1));
     }
+    EXPECT_EQ(fine_slot_high(last), UINT64_MAX);
 }
 
 TEST(Log2Histogram, FineSlotsMakePercentilesAccurate) {

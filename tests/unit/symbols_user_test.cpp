@@ -523,9 +523,11 @@ TEST(SymbolsUser, DeletedExecutable) {
     EXPECT_EQ(frames[0].module, copy);
 }
 
-// Stack tools symbolize thousands of stacks: the cost per frame, first time (libc
-// with its debug file when installed) and from the cache. Prints the numbers.
-TEST(SymbolsPerformance, CachedFramesAreCheap) {
+// Stack tools symbolize thousands of stacks: libc's symbols (and debug file when
+// installed) are loaded once and then served from the cache, with the same
+// answers. Counted through the symbolizer's statistics, not timed: a unit test
+// makes no wall-clock claims (timings belong to the benchmarks). Prints them.
+TEST(SymbolsPerformance, LibraryIsLoadedOnceAndCachedFramesAreStable) {
     Fixture fixture;
     Symbolizer symbolizer;
     ASSERT_TRUE(symbolizer.observe_process(fixture.pid()));
@@ -546,12 +548,14 @@ TEST(SymbolsPerformance, CachedFramesAreCheap) {
         addresses.push_back(address);
     }
     constexpr size_t kDepth = 8;
+    std::vector<std::string> first_names;
     auto symbolize_all = [&] {
-        size_t frames = 0;
+        std::vector<std::string> all;
         for (size_t i = 0; i + kDepth <= addresses.size(); i += kDepth) {
-            frames += symbolizer.user_frames(fixture.pid(), {&addresses[i], kDepth}).size();
+            for (const auto& frame : symbolizer.user_frames(fixture.pid(), {&addresses[i], kDepth}))
+                all.push_back(frame.name);
         }
-        return frames;
+        return all;
     };
     using Clock = std::chrono::steady_clock;
     auto microseconds_per_address = [&](Clock::time_point start, int rounds) {
@@ -559,30 +563,28 @@ TEST(SymbolsPerformance, CachedFramesAreCheap) {
                (rounds * static_cast<double>(addresses.size()));
     };
     auto start = Clock::now();
-    size_t first_frames = symbolize_all();  // loads libc's symbols and debug file
+    first_names = symbolize_all();  // loads libc's symbols and debug file
     double first = microseconds_per_address(start, 1);
-    uint64_t unknown_first = symbolizer.stats().unknown_frames;
-    for (uint64_t& address : addresses) {
-        address += 7;  // new addresses, libc already loaded
-    }
+    const uint64_t loaded_after_first = symbolizer.stats().elf_files_loaded;
+    const uint64_t unknown_first = symbolizer.stats().unknown_frames;
+    EXPECT_GE(loaded_after_first, 1u) << "libc was never loaded";
+    EXPECT_GE(first_names.size(), addresses.size());
+    EXPECT_LT(unknown_first, addresses.size() / 10);  // PLT stubs and padding only
+
     start = Clock::now();
-    symbolize_all();
-    double uncached = microseconds_per_address(start, 1);
-    start = Clock::now();
-    size_t cached_frames = 0;
     for (int round = 0; round < 20; ++round) {
-        cached_frames += symbolize_all();
+        auto again = symbolize_all();
+        ASSERT_EQ(again, first_names) << "round " << round << " answered differently";
     }
     double cached = microseconds_per_address(start, 20);
+    // Every address again, no file loaded again, no new unknowns.
+    EXPECT_EQ(symbolizer.stats().elf_files_loaded, loaded_after_first);
+    EXPECT_EQ(symbolizer.stats().unknown_frames, unknown_first * 21);
+    EXPECT_EQ(symbolizer.stats().frames, 21 * addresses.size());
     std::printf(
-        "symbolize libc: first pass %.1f us/address (loading symbols and debug file), "
-        "uncached %.1f us/address, cached %.3f us/address\n",
-        first, uncached, cached);
-    EXPECT_GE(first_frames, addresses.size());
-    EXPECT_EQ(cached_frames % 20, 0u);
-    EXPECT_LT(unknown_first, addresses.size() / 10);  // PLT stubs and padding only
-    EXPECT_LT(uncached, 200.0);  // about 20 us here; a full DWARF walk per address is 300
-    EXPECT_LT(cached, 2.0);      // about 0.3 us here
+        "symbolize libc: first pass %.1f us/address, cached %.3f us/address "
+        "(informational)\n",
+        first, cached);
 }
 
 TEST(SymbolsPerfMap, ParsesHexWithAndWithoutPrefixAndLatestWins) {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "base/error.h"
+#include "base/logging.h"
 
 namespace bpfscope::memcg {
 
@@ -90,6 +91,7 @@ Measurement run_memcg_measurement(const MeasurementOptions& options,
             reader.pid(), KernelTracingOptions{options.measure_overhead, options.verbose});
     else
         report.notes.push_back("kernel-side measurement off (--no-trace)");
+    spdlog::info("Tracing... Hit Ctrl-C to end.");  // readiness: workload up, BPF attached
     for (int index = 1; index <= options.runs && !stop(); index++) {
         // Runs spread over time, so their spread includes the machine's drift.
         if (index > 1)

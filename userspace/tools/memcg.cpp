@@ -77,6 +77,7 @@ int run_passive(const Options& options) {
     KernelTracing tracing(
         0, KernelTracingOptions{options.measure.measure_overhead, options.measure.verbose});
     tracing.begin_run();
+    spdlog::info("Tracing... Hit Ctrl-C to end.");
     if (!options.json)
         std::fprintf(stderr, "memcg: watching the whole system for %.1f s (Ctrl-C ends)\n",
                      options.duration_s);
