@@ -23,7 +23,20 @@ namespace {
 
 using FactsSkeleton = Skeleton<kernel_facts_bpf, kernel_facts_bpf__destroy>;
 
+int quiet(enum libbpf_print_level, const char*, va_list) {
+    return 0;
+}
+
+// libbpf's own warnings about the refusals we are probing for would only
+// clutter the test output.
+struct QuietLibbpf {
+    QuietLibbpf() : previous(libbpf_set_print(quiet)) {}
+    ~QuietLibbpf() { libbpf_set_print(previous); }
+    libbpf_print_fn_t previous;
+};
+
 ProbeOutcome probe_uncached(ProbeKind kind) {
+    QuietLibbpf quiet_while_probing;
     ProbeOutcome outcome;
     FactsSkeleton skel(kernel_facts_bpf__open());
     if (!skel) {
