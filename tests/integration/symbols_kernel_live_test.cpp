@@ -12,7 +12,9 @@ using bpfscope::symbols::Symbolizer;
 
 TEST(SymbolsKernel, ResolvesRealKallsymsWithOffsets) {
     BPFSCOPE_REQUIRE_ROOT("/proc/kallsyms shows addresses only to privileged users");
-    const Kallsyms& kallsyms = Kallsyms::system();
+    // Its own copy of /proc/kallsyms: the process-wide one would be loaded here,
+    // before BPF programs that later tests load and symbolize.
+    const Kallsyms kallsyms("/proc/kallsyms");
     ASSERT_TRUE(kallsyms.has_addresses())
         << "/proc/kallsyms shows zero addresses to this user (kptr_restrict, or "
            "perf_event_paranoid > 1 without CAP_SYSLOG): kernel addresses cannot be resolved";
@@ -20,6 +22,7 @@ TEST(SymbolsKernel, ResolvesRealKallsymsWithOffsets) {
     ASSERT_TRUE(schedule) << "no 'schedule' in /proc/kallsyms";
 
     Symbolizer::Options options;
+    options.kallsyms_path = "/proc/kallsyms";
     options.kernel_offsets = true;
     Symbolizer verbose(options);
     const uint64_t leaf[] = {*schedule + 0x10};
@@ -28,7 +31,8 @@ TEST(SymbolsKernel, ResolvesRealKallsymsWithOffsets) {
     EXPECT_EQ(frames[0].name, "schedule+0x10");
     EXPECT_EQ(frames[0].module, "[kernel]");
 
-    Symbolizer plain;
+    options.kernel_offsets = false;
+    Symbolizer plain(options);
     frames = plain.kernel_frames(leaf);
     ASSERT_EQ(frames.size(), 1u);
     EXPECT_EQ(frames[0].name, "schedule");

@@ -79,7 +79,10 @@ TEST(SymbolsTrim, RealTpBtfAndRawTpStacks) {
         __u32 key = static_cast<__u32>(id);
         ASSERT_EQ(bpf_map_lookup_elem(map_fd, &key, ips.data()), 0);
 
+        // A fresh /proc/kallsyms, not the process-wide copy: that one may have
+        // been loaded (by an earlier test) before our BPF programs existed.
         Symbolizer::Options untrimmed_options;
+        untrimmed_options.kallsyms_path = "/proc/kallsyms";
         untrimmed_options.trim_tool_frames = false;
         Symbolizer untrimmed(untrimmed_options);
         auto raw = names(untrimmed.kernel_frames(ips));  // root first, leaf last
@@ -87,7 +90,9 @@ TEST(SymbolsTrim, RealTpBtfAndRawTpStacks) {
         // The capture really starts in BPF: the leaf is the program or its glue.
         EXPECT_TRUE(is_bpf_or_glue(raw.back())) << joined(raw);
 
-        Symbolizer symbolizer;
+        Symbolizer::Options trimmed_options;
+        trimmed_options.kallsyms_path = "/proc/kallsyms";
+        Symbolizer symbolizer(trimmed_options);
         auto trimmed = names(symbolizer.kernel_frames(ips));
         EXPECT_GT(symbolizer.stats().trimmed_frames, 0u);
         EXPECT_EQ(trimmed.size() + symbolizer.stats().trimmed_frames, raw.size());
