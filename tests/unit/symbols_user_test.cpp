@@ -566,6 +566,7 @@ TEST(SymbolsPerformance, LibraryIsLoadedOnceAndCachedFramesAreStable) {
     first_names = symbolize_all();  // loads libc's symbols and debug file
     double first = microseconds_per_address(start, 1);
     const uint64_t loaded_after_first = symbolizer.stats().elf_files_loaded;
+    const uint64_t observed_after_first = symbolizer.stats().processes_observed;
     const uint64_t unknown_first = symbolizer.stats().unknown_frames;
     EXPECT_GE(loaded_after_first, 1u) << "libc was never loaded";
     EXPECT_GE(first_names.size(), addresses.size());
@@ -577,7 +578,8 @@ TEST(SymbolsPerformance, LibraryIsLoadedOnceAndCachedFramesAreStable) {
         ASSERT_EQ(again, first_names) << "round " << round << " answered differently";
     }
     double cached = microseconds_per_address(start, 20);
-    // Every address again, no file loaded again, no new unknowns.
+    // Every address again, no maps read again, no file loaded again, no new unknowns.
+    EXPECT_EQ(symbolizer.stats().processes_observed, observed_after_first);
     EXPECT_EQ(symbolizer.stats().elf_files_loaded, loaded_after_first);
     EXPECT_EQ(symbolizer.stats().unknown_frames, unknown_first * 21);
     EXPECT_EQ(symbolizer.stats().frames, 21 * addresses.size());
