@@ -47,9 +47,11 @@ const json& section(const json& report, const std::string& title) {
     throw std::runtime_error("no section '" + title + "' in " + report.dump());
 }
 
-// funclatency's programs: {fentry,kprobe,uprobe,tracepoint,...}_start / _end.
+// funclatency's programs (bpf/funclatency.bpf.c) still loaded after the tool exited.
 size_t our_programs_left() {
-    return orphaned_programs({"_start", "_end"});
+    return orphaned_programs({"fentry_start", "fexit_end", "kprobe_start", "kretprobe_end",
+                              "uprobe_start", "uretprobe_end", "tracepoint_start", "tracepoint_end",
+                              "perf_tracepoint_start", "perf_tracepoint_end"});
 }
 
 std::vector<std::string> funclatency(std::vector<std::string> arguments) {

@@ -138,7 +138,8 @@ size_t orphaned_once(const std::initializer_list<const char*>& names) {
             continue;
         std::string name = info.name;
         bool ours = false;
-        for (const char* wanted : names) ours = ours || name.find(wanted) != std::string::npos;
+        for (const char* wanted : names)
+            ours = ours || name == std::string(wanted).substr(0, BPF_OBJ_NAME_LEN - 1);
         if (ours && !held.count(id))
             count++;
     }

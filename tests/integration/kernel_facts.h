@@ -25,7 +25,8 @@ std::optional<std::string> kernel_config(const std::string& option);
 
 bool kprobe_pmu_present();
 
-// Programs whose name contains one of `names` and that no process holds open
+// Programs named one of `names` (as the kernel keeps them: cut to 15 characters)
+// that no process holds open
 // (so they outlived the tool that loaded them: pinned or left attached).
 // Programs of other tools running right now are held by them and not counted.
 // Retries for a short while: the kernel frees a closed program asynchronously.
