@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "kernel_facts.h"
 #include "support/preconditions.h"
@@ -82,18 +83,19 @@ TEST(Caps, TextOutputIsATableAndSymlinkWorks) {
     BPFSCOPE_REQUIRE_ROOT("loads BPF programs");
     auto result = run_process({bin("caps")});
     ASSERT_EQ(result.exit_code, 0) << result.err;
-    std::string fentry_row;
-    for (size_t start = 0, end; start < result.out.size(); start = end + 1) {
-        end = result.out.find('\n', start);
-        if (end == std::string::npos)
-            end = result.out.size();
-        std::string line = result.out.substr(start, end - start);
-        if (line.find("fentry") != std::string::npos && fentry_row.empty())
-            fentry_row = line;
+    // The table row "  fentry  <status>  <errno>  <reason>" must agree with our own attempt.
+    std::istringstream lines(result.out);
+    std::string program, status, error;
+    for (std::string line; std::getline(lines, line);) {
+        std::istringstream row(line);
+        row >> program >> status >> error;
+        if (program == "fentry")
+            break;
     }
-    ASSERT_FALSE(fentry_row.empty()) << result.out;
-    const char* expected = probe_independently(ProbeKind::kFentry).works() ? "ok" : "refused";
-    EXPECT_NE(fentry_row.find(expected), std::string::npos) << fentry_row;
+    ASSERT_EQ(program, "fentry") << result.out;
+    const auto& own = probe_independently(ProbeKind::kFentry);
+    EXPECT_EQ(status, own.works() ? "ok" : "refused") << result.out;
+    EXPECT_EQ(error, own.works() ? "-" : strerrorname_np(own.error)) << result.out;
     EXPECT_NE(result.out.find("lockdown:"), std::string::npos);
 }
 
