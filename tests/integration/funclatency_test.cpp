@@ -78,6 +78,16 @@ class WaitingSleeper {
     BackgroundProcess process_;
 };
 
+std::string libc_mapped_by(pid_t pid);
+
+// Lets B, then A make their calls; returns the libc A maps (read before it exits).
+std::string run_both(WaitingSleeper& a, WaitingSleeper& b) {
+    std::string libc_path = libc_mapped_by(a.pid());
+    EXPECT_EQ(b.run().exit_code, 0);
+    EXPECT_EQ(a.run().exit_code, 0);
+    return libc_path;
+}
+
 std::string first_cgroup2_mount() {
     std::ifstream mounts("/proc/mounts");
     std::string device, path, type, rest;
@@ -355,11 +365,7 @@ TEST(Funclatency, PidFilterUnitsTimestampsAndLibraryTargets) {
     BackgroundProcess tracer(funclatency({"-j", "-u", "-T", "-p", std::to_string(a.pid()),
                                           sleeper_target, "c:nanosleep", syscall_bracket}));
     ASSERT_TRUE(tracer.wait_until_ready()) << tracer.output_so_far();
-    std::string libc_path = libc_mapped_by(a.pid());
-    auto b_result = b.run();
-    auto a_result = a.run();
-    EXPECT_EQ(a_result.exit_code, 0);
-    EXPECT_EQ(b_result.exit_code, 0);
+    std::string libc_path = run_both(a, b);
     auto result = tracer.stop();
     ASSERT_EQ(result.exit_code, 0) << result.err;
     json report = last_report(result.out);
@@ -395,11 +401,7 @@ TEST(Funclatency, CgroupFilterSystemLibcAndNoOverhead) {
     BackgroundProcess tracer(
         funclatency({"-j", "--no-overhead", "-c", cgroup, sleeper_target, "libc:nanosleep"}));
     bool ready = tracer.wait_until_ready();
-    std::string libc_path = libc_mapped_by(a.pid());
-    auto b_result = b.run();
-    auto a_result = a.run();
-    EXPECT_EQ(a_result.exit_code, 0);
-    EXPECT_EQ(b_result.exit_code, 0);
+    std::string libc_path = run_both(a, b);
     auto result = tracer.stop();
     rmdir(cgroup.c_str());
     ASSERT_TRUE(ready) << result.err;
