@@ -191,7 +191,7 @@ TEST(MemcgTool, ShortRunReportsLatencyCountersAndKernel) {
     // Each preset function: measured by a named backend, unreachable with a
     // reason, or absent with a reason. (Calls per read of memory_stat_show /
     // memcg_stat_show need a reachable function, never the case on a kernel
-    // without fentry and kprobes: the VM scenario memcg-v2 asserts it.)
+    // without fentry and kprobes: tests/vm/scenarios/memcg-v2.py asserts it.)
     int present = 0;
     for (const auto& function : tracing["functions"]) {
         if (!function["present"].get<bool>()) {
