@@ -6,6 +6,7 @@
 
 #include "bits.bpf.h"
 #include "latency.h"
+#include "maps.bpf.h"
 
 /* Configuration, set before load. */
 const volatile __u32 latency_filter_tgid = 0;    /* 0: every process */
@@ -46,6 +47,7 @@ static __always_inline void latency_enter(__u32 target_id)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct latency_thread_key key = { .tid = (__u32)pid_tgid, .target_id = target_id };
+	struct latency_thread_state fresh = {};
 	struct latency_thread_state *state;
 	struct latency_stats *stats;
 	__u64 now;
@@ -53,20 +55,12 @@ static __always_inline void latency_enter(__u32 target_id)
 	if (!latency_wanted(pid_tgid))
 		return;
 	now = bpf_ktime_get_ns();
-	state = bpf_map_lookup_elem(&latency_starts, &key);
+	state = map_lookup_or_init(&latency_starts, &key, &fresh);
 	if (!state) {
-		struct latency_thread_state fresh = {};
-
-		if (bpf_map_update_elem(&latency_starts, &key, &fresh, BPF_NOEXIST) &&
-		    bpf_map_update_elem(&latency_starts, &key, &fresh, BPF_ANY)) {
-			stats = bpf_map_lookup_elem(&latency_stats_map, &target_id);
-			if (stats)
-				stats->lost_starts++;
-			return;
-		}
-		state = bpf_map_lookup_elem(&latency_starts, &key);
-		if (!state)
-			return;
+		stats = bpf_map_lookup_elem(&latency_stats_map, &target_id);
+		if (stats)
+			stats->lost_starts++;
+		return;
 	}
 	if (state->depth < LATENCY_MAX_DEPTH) {
 		__u32 depth = state->depth;

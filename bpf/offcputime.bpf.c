@@ -18,13 +18,14 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "filter.bpf.h"
+#include "maps.bpf.h"
+#include "new_process.bpf.h"
 #include "offcputime.h"
 #include "stack_common.bpf.h"
 
 #define BPF_F_NO_PREALLOC_FLAG 1
 
-const volatile bool filter_tgid = false;
-const volatile bool filter_tid = false;
 const volatile bool kernel_threads_only = false;
 const volatile bool user_threads_only = false;
 const volatile int state_filter = -1;       /* -1: any task state */
@@ -95,20 +96,6 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, __u8);
-} tgids SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, __u8);
-} tids SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 20480);
 	__type(key, __u64);
 	__type(value, struct offcpu_stack);
@@ -139,24 +126,7 @@ struct {
 	__type(value, struct offcpu_value);
 } blocks SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, OFFCPU_COUNTER_COUNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, __u8);
-} announced_tgids SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 64 * 1024);
-} new_pids SEC(".maps");
+STACK_COUNTERS_MAP(OFFCPU_COUNTER_COUNT);
 
 static __always_inline struct offcpu_task *task_slot(struct task_struct *task, __u32 tid, bool btf,
 						     bool create)
@@ -166,21 +136,17 @@ static __always_inline struct offcpu_task *task_slot(struct task_struct *task, _
 					    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 
 	__u64 key = tid ? tid : ((1ULL << 32) | bpf_get_smp_processor_id());
-	struct offcpu_task *slot = bpf_map_lookup_elem(&task_by_tid, &key);
-	if (slot || !create)
-		return slot;
+	if (!create)
+		return bpf_map_lookup_elem(&task_by_tid, &key);
 	struct offcpu_task zero = {};
-	bpf_map_update_elem(&task_by_tid, &key, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&task_by_tid, &key);
+	return map_lookup_or_init(&task_by_tid, &key, &zero);
 }
 
 static __always_inline bool task_selected(struct task_struct *task, __u32 tgid, __u32 tid)
 {
 	if (tgid == this_tgid && tgid != 0)
 		return false;
-	if (filter_tgid && !bpf_map_lookup_elem(&tgids, &tgid))
-		return false;
-	if (filter_tid && !bpf_map_lookup_elem(&tids, &tid))
+	if (!pid_selected(tgid, tid))
 		return false;
 	if (kernel_threads_only || user_threads_only) {
 		bool kthread = task_is_kthread(task);
@@ -279,24 +245,6 @@ static __always_inline void record_user_stack(void *ctx, struct task_struct *pre
 	e->stack = stack;
 }
 
-static __always_inline void announce_process(struct offcpu_task *ts, __u32 tgid, __u32 tid)
-{
-	ts->announced = 1;
-	__u8 one = 1;
-	if (bpf_map_update_elem(&announced_tgids, &tgid, &one, BPF_NOEXIST) != 0)
-		return; /* already announced by another thread */
-	struct offcpu_new_pid_event *event = bpf_ringbuf_reserve(&new_pids, sizeof(*event), 0);
-	if (!event) {
-		STACK_COUNTER_ADD(counters, OFFCPU_NEW_PID_LOST, 1);
-		bpf_map_delete_elem(&announced_tgids, &tgid);
-		ts->announced = 0;
-		return;
-	}
-	event->tgid = tgid;
-	event->tid = tid;
-	bpf_ringbuf_submit(event, 0);
-}
-
 static __always_inline void switch_out(void *ctx, struct task_struct *prev, bool btf)
 {
 	__u64 now = bpf_ktime_get_ns();
@@ -312,8 +260,12 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, bool
 	}
 	STACK_COUNTER_ADD(counters, OFFCPU_SWITCHES_OUT, 1);
 	bool kthread = task_is_kthread(prev);
-	if (!kthread && !ts->announced)
-		announce_process(ts, tgid, tid);
+	/* ts->announced spares the map lookup at every switch-out. */
+	if (!kthread && !ts->announced) {
+		ts->announced = announce_process(tgid, tid);
+		if (!ts->announced)
+			STACK_COUNTER_ADD(counters, OFFCPU_NEW_PID_LOST, 1);
+	}
 
 	if (capture_user && !kthread) {
 		record_user_stack(ctx, prev, ts, btf);
@@ -428,18 +380,12 @@ static __always_inline void switch_in(struct task_struct *next, bool btf)
 		key.kernel_stack = kernel_stack_of(next, ts);
 	BPF_CORE_READ_STR_INTO(&key.comm, next, comm);
 
-	struct offcpu_value *value = bpf_map_lookup_elem(&blocks, &key);
+	struct offcpu_value zero = {};
+	struct offcpu_value *value = map_lookup_or_init(&blocks, &key, &zero);
 	if (!value) {
-		struct offcpu_value zero = {};
-		int err = bpf_map_update_elem(&blocks, &key, &zero, BPF_NOEXIST); /* int: see stack_store */
-		if (err && err != -EEXIST) {
-			STACK_COUNTER_ADD(counters, OFFCPU_AGGREGATION_FULL, 1);
-			STACK_COUNTER_ADD(counters, OFFCPU_AGGREGATION_FULL_NS, delta);
-			return;
-		}
-		value = bpf_map_lookup_elem(&blocks, &key);
-		if (!value)
-			return;
+		STACK_COUNTER_ADD(counters, OFFCPU_AGGREGATION_FULL, 1);
+		STACK_COUNTER_ADD(counters, OFFCPU_AGGREGATION_FULL_NS, delta);
+		return;
 	}
 	__sync_fetch_and_add(&value->total_ns, delta);
 	__sync_fetch_and_add(&value->count, 1);
@@ -462,18 +408,15 @@ int BPF_PROG(offcpu_switch_raw, bool preempt, struct task_struct *prev, struct t
 	return 0;
 }
 
-/* After an exec the process has new mappings: forget that it was announced,
- * so it announces itself again and user space re-reads its maps (a block
- * between fork and exec would otherwise pin the parent's). */
+/* After an exec, announce the process again (see forget_process). */
 static __always_inline void forget_announcement(struct task_struct *task, bool btf)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tgid = pid_tgid >> 32;
 	struct offcpu_task *ts = task_slot(task, (__u32)pid_tgid, btf, false);
 
 	if (ts)
 		ts->announced = 0;
-	bpf_map_delete_elem(&announced_tgids, &tgid);
+	forget_process(pid_tgid >> 32);
 }
 
 SEC("tp_btf/sched_process_exec")

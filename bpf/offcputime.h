@@ -32,13 +32,6 @@ struct offcpu_stack {
 	__u64 ips[OFFCPU_MAX_STACK_DEPTH];
 };
 
-/* Emitted once per process the first time one of its threads is seen blocking,
- * so user space can pin its mappings before it may exit. */
-struct offcpu_new_pid_event {
-	__u32 tgid;
-	__u32 tid;
-};
-
 /* Indexes of the per-CPU counters array. */
 enum offcpu_counter {
 	OFFCPU_SWITCHES_OUT,           /* switch-outs that passed the filters */

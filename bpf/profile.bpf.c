@@ -6,28 +6,15 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "filter.bpf.h"
+#include "maps.bpf.h"
+#include "new_process.bpf.h"
 #include "profile.h"
 #include "stack_common.bpf.h"
 
-const volatile bool filter_tgid = false;
-const volatile bool filter_tid = false;
 const volatile bool include_idle = false;
 const volatile bool capture_user = true;
 const volatile bool capture_kernel = true;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, __u8);
-} tgids SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, __u8);
-} tids SEC(".maps");
 
 struct profile_stack {
 	__u64 ips[STACK_MAX_DEPTH];
@@ -56,24 +43,7 @@ struct {
 	__type(value, __u64);
 } samples SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PROFILE_COUNTER_COUNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, __u8);
-} announced_tgids SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 64 * 1024);
-} new_pids SEC(".maps");
+STACK_COUNTERS_MAP(PROFILE_COUNTER_COUNT);
 
 static __always_inline __u64 sample_stack(struct bpf_perf_event_data *ctx, __u64 flags,
 					  __u32 missing_counter)
@@ -96,34 +66,11 @@ static __always_inline __u64 sample_stack(struct bpf_perf_event_data *ctx, __u64
 	return hash;
 }
 
-static __always_inline void announce_process(__u32 tgid, __u32 tid)
-{
-	__u8 one = 1;
-
-	if (bpf_map_lookup_elem(&announced_tgids, &tgid))
-		return;
-	if (bpf_map_update_elem(&announced_tgids, &tgid, &one, BPF_NOEXIST) != 0)
-		return;
-	struct profile_new_pid_event *event = bpf_ringbuf_reserve(&new_pids, sizeof(*event), 0);
-	if (!event) {
-		STACK_COUNTER_ADD(counters, PROFILE_NEW_PID_LOST, 1);
-		bpf_map_delete_elem(&announced_tgids, &tgid);
-		return;
-	}
-	event->tgid = tgid;
-	event->tid = tid;
-	bpf_ringbuf_submit(event, 0);
-}
-
-/* After an exec the process has new mappings: forget that it was announced,
- * so its next sample announces it again and user space re-reads its maps
- * (a sample between fork and exec would otherwise pin the parent's). */
+/* After an exec, announce the process again (see forget_process). */
 SEC("raw_tp/sched_process_exec")
 int profile_exec(void *ctx)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-
-	bpf_map_delete_elem(&announced_tgids, &tgid);
+	forget_process(bpf_get_current_pid_tgid() >> 32);
 	return 0;
 }
 
@@ -138,9 +85,7 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 		STACK_COUNTER_ADD(counters, PROFILE_IDLE_SKIPPED, 1);
 		return 0;
 	}
-	if (filter_tgid && !bpf_map_lookup_elem(&tgids, &tgid))
-		return 0;
-	if (filter_tid && !bpf_map_lookup_elem(&tids, &tid))
+	if (!pid_selected(tgid, tid))
 		return 0;
 	STACK_COUNTER_ADD(counters, PROFILE_SAMPLES, 1);
 
@@ -157,8 +102,8 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 	key.tgid = tgid;
 	key.tid = tid;
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
-	if (!kthread && tid != 0)
-		announce_process(tgid, tid);
+	if (!kthread && tid != 0 && !announce_process(tgid, tid))
+		STACK_COUNTER_ADD(counters, PROFILE_NEW_PID_LOST, 1);
 
 	if (capture_user && !kthread && tid != 0) {
 		key.user_stack_wanted = 1;
@@ -168,17 +113,11 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 	if (capture_kernel && !in_user_mode)
 		key.kernel_stack = sample_stack(ctx, 0, PROFILE_KERNEL_STACK_MISSING);
 
-	__u64 *count = bpf_map_lookup_elem(&samples, &key);
+	__u64 zero = 0;
+	__u64 *count = map_lookup_or_init(&samples, &key, &zero);
 	if (!count) {
-		__u64 zero = 0;
-		int err = bpf_map_update_elem(&samples, &key, &zero, BPF_NOEXIST); /* int: see stack_store */
-		if (err && err != -EEXIST) {
-			STACK_COUNTER_ADD(counters, PROFILE_AGGREGATION_FULL, 1);
-			return 0;
-		}
-		count = bpf_map_lookup_elem(&samples, &key);
-		if (!count)
-			return 0;
+		STACK_COUNTER_ADD(counters, PROFILE_AGGREGATION_FULL, 1);
+		return 0;
 	}
 	__sync_fetch_and_add(count, 1);
 	return 0;

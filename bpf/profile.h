@@ -18,11 +18,6 @@ struct profile_key {
 	char comm[PROFILE_COMM_LEN];
 };
 
-struct profile_new_pid_event {
-	__u32 tgid;
-	__u32 tid;
-};
-
 enum profile_counter {
 	PROFILE_SAMPLES,               /* samples that passed the filters */
 	PROFILE_IDLE_SKIPPED,          /* samples of the idle task, without -I */

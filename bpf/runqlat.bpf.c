@@ -9,12 +9,13 @@
 #include <bpf/bpf_tracing.h>
 
 #include "bits.bpf.h"
+#include "filter.bpf.h"
+#include "maps.bpf.h"
 #include "runqlat.h"
 #include "stack_common.bpf.h"
 
 #define TASK_RUNNING 0
 
-const volatile bool filter_tgid = false;
 const volatile bool filter_cgroup = false;
 const volatile __u64 cgroup_id = 0;      /* cgroup v2 id (inode number of its directory) */
 const volatile __u32 cgroup_level = 0;   /* its depth below the v2 root */
@@ -38,24 +39,12 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, __u8);
-} tgids SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 10240);
 	__type(key, __u32);
 	__type(value, struct runqlat_hist);
 } hists SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, RUNQLAT_COUNTER_COUNT);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
+STACK_COUNTERS_MAP(RUNQLAT_COUNTER_COUNT);
 
 static __always_inline bool in_cgroup(struct task_struct *task)
 {
@@ -76,7 +65,7 @@ static __always_inline void enqueue(struct task_struct *task, bool btf)
 
 	if (tid == 0)
 		return; /* idle is never queued */
-	if (filter_tgid && !bpf_map_lookup_elem(&tgids, &tgid))
+	if (!pid_selected(tgid, tid))
 		return;
 	if (filter_cgroup && !in_cgroup(task))
 		return;
@@ -89,7 +78,7 @@ static __always_inline void enqueue(struct task_struct *task, bool btf)
 			return;
 		}
 		*slot = now;
-	} else if (bpf_map_update_elem(&enqueued_at_by_tid, &tid, &now, BPF_ANY)) {
+	} else if (map_update(&enqueued_at_by_tid, &tid, &now, BPF_ANY)) {
 		STACK_COUNTER_ADD(counters, RUNQLAT_TASK_STORAGE_FAILED, 1);
 		return;
 	}
@@ -127,18 +116,15 @@ static __always_inline void run(struct task_struct *next, bool btf)
 		id = tid;
 	else if (per_process)
 		id = BPF_CORE_READ(next, tgid);
-	struct runqlat_hist *hist = bpf_map_lookup_elem(&hists, &id);
+	static const struct runqlat_hist zero;
+	struct runqlat_hist *hist = map_lookup_or_init(&hists, &id, &zero);
 	if (!hist) {
-		static const struct runqlat_hist zero;
-		bpf_map_update_elem(&hists, &id, &zero, BPF_NOEXIST);
-		hist = bpf_map_lookup_elem(&hists, &id);
-		if (!hist) {
-			STACK_COUNTER_ADD(counters, RUNQLAT_HISTOGRAMS_FULL, 1);
-			return;
-		}
-		if (per_thread || per_process)
-			BPF_CORE_READ_STR_INTO(&hist->comm, next, comm);
+		STACK_COUNTER_ADD(counters, RUNQLAT_HISTOGRAMS_FULL, 1);
+		return;
 	}
+	/* A new histogram has no name yet (racing CPUs write the same one). */
+	if ((per_thread || per_process) && !hist->comm[0])
+		BPF_CORE_READ_STR_INTO(&hist->comm, next, comm);
 	__u32 slot = log2_slot(value);
 	if (slot < RUNQLAT_SLOTS)
 		__sync_fetch_and_add(&hist->slots[slot], 1);

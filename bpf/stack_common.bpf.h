@@ -6,11 +6,10 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 
+#include "maps.bpf.h"
+
 #ifndef EFAULT
 #define EFAULT 14
-#endif
-#ifndef EEXIST
-#define EEXIST 17
 #endif
 
 #ifndef PF_KTHREAD
@@ -33,6 +32,16 @@ static __always_inline bool task_is_kthread(struct task_struct *task)
 {
 	return BPF_CORE_READ(task, flags) & PF_KTHREAD;
 }
+
+/* The tool's per-CPU `counters` array of `count` u64 slots (indexed by the
+ * tool's counter enum), read and summed by user space for the report. */
+#define STACK_COUNTERS_MAP(count)                                             \
+	struct {                                                              \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                      \
+		__uint(max_entries, count);                                   \
+		__type(key, __u32);                                           \
+		__type(value, __u64);                                         \
+	} counters SEC(".maps")
 
 /* Adds delta to a per-CPU counter array slot (counters the report shows, such as
  * lost stacks); per-CPU so the hot path never contends. */
@@ -77,10 +86,7 @@ static __always_inline __u64 stack_store(void *stacks_map, __u64 *ips, long byte
 	hash = stack_hash_step(hash, frames);
 	if (!hash)
 		hash = 1;
-	/* int, not long: kernels before ~6.5 call the map's update directly and
-	 * return a 32-bit error zero-extended (-EEXIST reads as 4294967279 in a
-	 * long), found by the VM suite on 6.1. */
-	int err = bpf_map_update_elem(stacks_map, &hash, ips, BPF_NOEXIST);
+	int err = map_update(stacks_map, &hash, ips, BPF_NOEXIST);
 	if (err && err != -EEXIST)
 		return 0;
 	return hash;

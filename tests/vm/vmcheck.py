@@ -56,9 +56,10 @@ def hooked_functions(r, name):
     return {line.split()[0] for line in r.lines(f"{name}.ftrace")}
 
 
-def check_latency_target(r, report, target, backend, min_count, max_count=None):
+def check_latency_target(r, report, target, backend, min_count, max_count=None, max_unmatched=0):
     """A target section measured by BACKEND with MIN_COUNT..MAX_COUNT calls and a histogram whose
-    numbers agree with each other. Returns the section's fields."""
+    numbers agree with each other. MAX_UNMATCHED: exits allowed without a start (see
+    WORKER_CALLS_IN_ATTACH_WINDOW). Returns the section's fields."""
     sections = latency_targets(report)
     r.expect(target in sections, f"{target}: section in the report (sections: {sorted(sections)})")
     if target not in sections:
@@ -71,8 +72,9 @@ def check_latency_target(r, report, target, backend, min_count, max_count=None):
     upper = f"..{max_count}" if max_count is not None else ""
     r.expect(count >= min_count and (max_count is None or count <= max_count),
              f"{target}: count {count} in [{min_count}{upper or '..'}]")
-    r.expect(fields["lost_starts"] == 0 and fields["unmatched_exits"] == 0 and fields["depth_overflow"] == 0,
-             f"{target}: no lost starts, unmatched exits or depth overflow "
+    r.expect(fields["lost_starts"] == 0 and fields["unmatched_exits"] <= max_unmatched
+             and fields["depth_overflow"] == 0,
+             f"{target}: no lost starts, at most {max_unmatched} unmatched exits, no depth overflow "
              f"({fields['lost_starts']}/{fields['unmatched_exits']}/{fields['depth_overflow']})")
     nonempty = [bucket for bucket in buckets if bucket["count"] > 0]
     r.expect(len(nonempty) > 0 and sum(bucket["count"] for bucket in buckets) == count,
@@ -91,6 +93,14 @@ def check_latency_target(r, report, target, backend, min_count, max_count=None):
              f"{target}: p50 {fields['p50']:.0f} <= p90 {fields['p90']:.0f} <= p99 {fields['p99']:.0f} ns, "
              f"inside the histogram")
     return fields
+
+
+# funclatency attaches a target's end hook before its start hook (a start without its end would
+# leave a depth behind and mis-pair later calls), so a call another thread makes in that window
+# ends without a start. Only the memcg flush worker calls __mem_cgroup_flush_stats on its own
+# (every 2 s), and the window is far shorter: at most one such call (seen once in the nested
+# scenario with two guests running at once).
+WORKER_CALLS_IN_ATTACH_WINDOW = 1
 
 
 def periodic_flush_bound(report):
@@ -118,7 +128,7 @@ def check_memory_stat_path(r, backend):
     # out-of-line copy in kallsyms is never called here), which calls __mem_cgroup_flush_stats
     # only when enough updates piled up; the periodic flush worker adds one call every 2 s.
     check_latency_target(r, report, "__mem_cgroup_flush_stats", backend, 1,
-                         reads + periodic_flush_bound(report))
+                         reads + periodic_flush_bound(report), WORKER_CALLS_IN_ATTACH_WINDOW)
     if show and workload.get("latency_us_max"):
         user_max_ns = workload["latency_us_max"] * 1000
         # Same clock (CLOCK_MONOTONIC) on both sides; the call happens inside one read.

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "new_process.h"
 #include "report/folded.h"
 #include "report/json_writer.h"
 #include "report/text_writer.h"
@@ -101,11 +102,11 @@ void NewPidListener::poll(int timeout_ms) {
 }
 
 int NewPidListener::on_event(void* self, void* data, size_t size) {
-    if (size < sizeof(uint32_t))
+    if (size < sizeof(new_process_event))
         return 0;
-    uint32_t tgid = 0;
-    std::memcpy(&tgid, data, sizeof(tgid));
-    static_cast<NewPidListener*>(self)->on_new_pid_(tgid);
+    new_process_event event{};
+    std::memcpy(&event, data, sizeof(event));
+    static_cast<NewPidListener*>(self)->on_new_pid_(event.tgid);
     return 0;
 }
 

@@ -1,3 +1,4 @@
+# vm-batch: b
 # A kernel function this kernel does not have: css_rstat_flush (the >= 6.16 name of
 # cgroup_rstat_flush, present on the development host). Both the planner's choice and a forced
 # kprobe must fail cleanly: non-zero exit, one clear line, nothing attached.
@@ -20,4 +21,5 @@ echo "$t0 $t1 $t2 $t3" > /results/times
   echo "hooked_after=$(ftrace_hooked_count)"
   echo "kprobe_events=$(wc -l < /sys/kernel/tracing/kprobe_events)"
 } > /results/bpf
-grep -c ' css_rstat_flush$' /proc/kallsyms > /results/kallsyms-matches
+# grep -c exits 1 when it counts 0: the scenario must still exit 0.
+grep -c ' css_rstat_flush$' /proc/kallsyms > /results/kallsyms-matches || true

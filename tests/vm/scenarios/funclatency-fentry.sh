@@ -1,3 +1,4 @@
+# vm-batch: a
 # funclatency on the memory.stat read path with the default backend (fentry on this kernel) while
 # readstats reads the test cgroup's memory.stat READS times.
 READS=300

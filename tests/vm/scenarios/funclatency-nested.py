@@ -26,7 +26,7 @@ def check(r):
         # Inner calls outside memory_stat_show come only from the periodic flush worker.
         outside = vmcheck.periodic_flush_bound(report)
         inner = vmcheck.check_latency_target(r, report, "__mem_cgroup_flush_stats", backend, 1,
-                                             reads + outside)
+                                             reads + outside, vmcheck.WORKER_CALLS_IN_ATTACH_WINDOW)
         if not outer or not inner or not inner["count"]:
             continue
         # The inner calls made inside memory_stat_show last at least the inner total minus the

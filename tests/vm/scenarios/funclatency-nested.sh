@@ -1,3 +1,4 @@
+# vm-batch: b
 # Depth handling of funclatency on both kernel backends, in one boot:
 #  - recursion: nested_epoll chains DEPTH epoll instances behind an eventfd, so each of its WRITES
 #    writes runs ep_poll_callback() DEPTH times nested on the same thread;

@@ -1,3 +1,4 @@
+# vm-batch: b
 # Harness self-check: the guest offers what the bpfscope scenarios rely on (BTF with the functions
 # they trace, kallsyms, tracefs, debugfs, bpffs, cgroup2 with the memory controller, bpftool).
 functions='memory_stat_show|mem_cgroup_flush_stats|__mem_cgroup_flush_stats|cgroup_rstat_flush_irqsafe|cgroup_rstat_flush|css_rstat_flush|mem_cgroup_css_rstat_flush|ep_poll_callback'

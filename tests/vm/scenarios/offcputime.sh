@@ -1,3 +1,4 @@
+# vm-batch: c
 # requires-tool: offcputime
 # offcputime on the stock kernel: blocker sleeps 20 x 50 ms in main -> outer -> inner ->
 # nanosleep(2); the folded output must hold that stack with about the time blocker measured.

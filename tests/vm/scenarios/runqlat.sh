@@ -1,3 +1,4 @@
+# vm-batch: c
 # requires-tool: runqlat
 # runqlat on the stock kernel while pipewait makes ROUNDS parent/child round trips (each one
 # wakes the reader and the echoer).
