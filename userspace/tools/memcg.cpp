@@ -1,7 +1,6 @@
 // bpfscope memcg: what reading memory.stat costs on this kernel, and where the
 // time goes; `memcg compare` puts two or more saved runs side by side.
 
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -10,6 +9,7 @@
 
 #include "base/error.h"
 #include "base/logging.h"
+#include "base/options.h"
 #include "core/run_loop.h"
 #include "core/tool_registry.h"
 #include "memcg/cgroup_tree.h"
@@ -43,7 +43,6 @@ int run_passive(const Options& options);
 
 int run_measurement(const Options& options) {
     install_stop_signals();
-    setup_libbpf_logging(options.measure.verbose);
     if (options.no_workload)
         return run_passive(options);
     Measurement measurement = run_memcg_measurement(options.measure, stop_requested);
@@ -64,7 +63,7 @@ int run_measurement(const Options& options) {
             write_file(options.out_path, report_to_json(report).dump() + "\n");
     }
     if (measurement.interrupted) {
-        std::fprintf(stderr, "bpfscope memcg: interrupted, cleaned up\n");
+        spdlog::info("interrupted, cleaned up");
         return 130;
     }
     return 0;
@@ -77,9 +76,7 @@ int run_passive(const Options& options) {
     KernelTracing tracing(
         0, KernelTracingOptions{options.measure.measure_overhead, options.measure.verbose});
     tracing.begin_run();
-    if (!options.json)
-        std::fprintf(stderr, "memcg: watching the whole system for %.1f s (Ctrl-C ends)\n",
-                     options.duration_s);
+    spdlog::info("watching the flush path of the whole system for {:.1f} s", options.duration_s);
     auto until = std::chrono::steady_clock::now() +
                  std::chrono::milliseconds(int64_t(options.duration_s * 1000));
     while (!stop_requested() && std::chrono::steady_clock::now() < until)
@@ -125,7 +122,9 @@ int run_compare(const std::vector<std::string>& files, const CompareOptions& opt
 }
 
 int memcg_main(int argc, char** argv) {
-    CLI::App app{"What reading memory.stat costs on this kernel and where the time goes", argv[0]};
+    ToolOptions cli("memcg",
+                    "What reading memory.stat costs on this kernel and where the time goes");
+    auto& app = cli.app();
     Options options;
     app.add_option("--depth", options.measure.tree.depth, "levels of the temporary cgroup tree")
         ->capture_default_str();
@@ -159,18 +158,16 @@ int memcg_main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--cgroup", options.measure.cgroup,
                    "read this existing cgroup's memory.stat instead of building a tree");
-    app.add_option("--out", options.out_path, "write the report as JSON (schema in docs/memcg.md)");
-    app.add_flag("-j,--json", options.json, "print the report as JSON");
-    app.add_flag("-v,--verbose", options.measure.verbose,
-                 "say what the workload does (stderr), libbpf debug");
+    cli.output_file("--out", options.out_path,
+                    "write the report as JSON (schema in docs/memcg.md)");
+    cli.json(options.json, "print the report as JSON");
     app.add_flag("!--no-trace", options.measure.trace,
                  "measure the reader only: no BPF (no kernel-side figures)");
     app.add_flag("!--no-overhead", options.measure.measure_overhead,
                  "do not measure our own BPF run time (saves ~40 ns per probe hit)");
     app.add_flag("--no-workload", options.no_workload,
                  "create nothing: watch the flush path system-wide for -d seconds");
-    app.add_option("-d,--duration", options.duration_s, "--no-workload: seconds to watch")
-        ->capture_default_str();
+    cli.duration(options.duration_s, "--no-workload: seconds to watch (default 5)");
 
     auto* compare = app.add_subcommand("compare", "compare saved reports: baseline first");
     std::vector<std::string> files;
@@ -187,12 +184,12 @@ int memcg_main(int argc, char** argv) {
                      "smallest relative difference ever called significant")
         ->capture_default_str();
     compare->add_flag("-j,--json", compare_json, "print the comparison as JSON");
-    compare->add_option("--out", compare_out, "also write the comparison JSON to this file");
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& error) {
-        return app.exit(error);
-    }
+    add_output_file_option(*compare, "--out", compare_out,
+                           "also write the comparison JSON to this file");
+    compare->fallthrough();  // -v/-q after "compare" too
+    if (auto exit_code = cli.parse(argc, argv))
+        return *exit_code;
+    options.measure.verbose = cli.verbose();
     if (compare->parsed())
         return run_compare(files, compare_options, compare_json, compare_out);
     return run_measurement(options);
