@@ -101,6 +101,7 @@ TEST(Logging, VerboseShowsLibbpfDebugLines) {
     ASSERT_EQ(result.exit_code, 0) << result.err;
     // libbpf says what it loads (e.g. "libbpf: loaded kernel BTF ..." or map/prog lines).
     EXPECT_GE(count_of(result.err, "bpfscope runqlat: debug: libbpf: "), 3u) << result.err;
+    EXPECT_EQ(count_of(result.err, "libbpf: libbpf:"), 0u) << result.err;  // one prefix
     EXPECT_EQ(count_of(result.err, kReadyLine), 1u) << result.err;
     // Reports stay on stdout, diagnostics never go there.
     EXPECT_EQ(result.out.find("libbpf"), std::string::npos) << result.out;

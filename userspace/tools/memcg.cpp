@@ -126,36 +126,31 @@ int memcg_main(int argc, char** argv) {
                     "What reading memory.stat costs on this kernel and where the time goes");
     auto& app = cli.app();
     Options options;
-    app.add_option("--depth", options.measure.tree.depth, "levels of the temporary cgroup tree")
-        ->capture_default_str();
-    app.add_option("--width", options.measure.tree.width, "children per cgroup in the tree")
-        ->capture_default_str();
-    app.add_option("--writers", options.measure.writer.count,
-                   "processes dirtying and freeing memory in the leaves")
-        ->capture_default_str();
-    app.add_option("--writer-pause-us", options.measure.writer.pause_us,
-                   "writer sleep between rounds")
-        ->capture_default_str();
-    app.add_option("--writer-anon-kb", options.measure.writer_anon_kb,
-                   "anonymous memory a writer touches per round")
-        ->capture_default_str();
-    app.add_option("--read-level", options.measure.read_level,
-                   "which memory.stat to read: root|mid|leaf")
-        ->capture_default_str();
-    app.add_option("--reads", options.measure.reads, "memory.stat reads per run")
-        ->capture_default_str();
-    app.add_option("--runs", options.measure.runs, "repeat the measurement (run-to-run spread)")
-        ->check(CLI::Range(1, 1000))
-        ->capture_default_str();
+    // Workload knobs show their defaults in --help.
+    auto with_default = [&app](const std::string& name, auto& value, const std::string& help) {
+        return app.add_option(name, value, help)->capture_default_str();
+    };
+    with_default("--depth", options.measure.tree.depth, "levels of the temporary cgroup tree");
+    with_default("--width", options.measure.tree.width, "children per cgroup in the tree");
+    with_default("--writers", options.measure.writer.count,
+                 "processes dirtying and freeing memory in the leaves");
+    with_default("--writer-pause-us", options.measure.writer.pause_us,
+                 "writer sleep between rounds");
+    with_default("--writer-anon-kb", options.measure.writer_anon_kb,
+                 "anonymous memory a writer touches per round");
+    with_default("--read-level", options.measure.read_level,
+                 "which memory.stat to read: root|mid|leaf");
+    with_default("--reads", options.measure.reads, "memory.stat reads per run")
+        ->check(CLI::Range(size_t(1), size_t(100000000)));
+    with_default("--runs", options.measure.runs, "repeat the measurement (run-to-run spread)")
+        ->check(CLI::Range(1, 1000));
     app.add_option("--read-delay-us", options.measure.read_delay_us,
                    "busy-wait this long inside every timed read (testing compare)");
     app.add_option("--reader-cpu", options.measure.reader_cpu, "pin the reader to this CPU");
-    app.add_option("--run-gap-ms", options.measure.run_gap_ms,
-                   "pause between runs (runs sample different moments of a busy machine)")
-        ->capture_default_str();
-    app.add_option("--warmup-ms", options.measure.warmup_ms,
-                   "writers run this long before the first read")
-        ->capture_default_str();
+    with_default("--run-gap-ms", options.measure.run_gap_ms,
+                 "pause between runs (runs sample different moments of a busy machine)");
+    with_default("--warmup-ms", options.measure.warmup_ms,
+                 "writers run this long before the first read");
     app.add_option("--cgroup", options.measure.cgroup,
                    "read this existing cgroup's memory.stat instead of building a tree");
     cli.output_file("--out", options.out_path,

@@ -121,7 +121,7 @@ int profile_main(int argc, char** argv) {
         ->excludes(freq);
     cli.id_list("-p,--pid", o.pids, "Sample these processes only");
     cli.id_list("-L,--tid", o.tids, "Sample these threads only");
-    app.add_option("-C,--cpu", o.cpu, "Sample this CPU only")->check(CLI::NonNegativeNumber);
+    app.add_option("-C,--cpu", o.cpu, "Sample this CPU only")->check(CLI::Range(0, 8191));
     app.add_flag("-U,--user-stacks-only", o.user_only, "Show user stacks only");
     app.add_flag("-K,--kernel-stacks-only", o.kernel_only, "Show kernel stacks only");
     app.add_flag("-I,--include-idle", o.include_idle, "Include samples of the idle task");
