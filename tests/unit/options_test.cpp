@@ -154,8 +154,9 @@ TEST(Options, OutputFilesMustBeWritablePlaces) {
     EXPECT_EQ(parse(ok, {"--svg", "/tmp/flame.svg"}), std::nullopt);
     EXPECT_EQ(path, "/tmp/flame.svg");
     for (const auto& [value, expected] : std::vector<std::pair<std::string, std::string>>{
-             {"/nonexistent-dir/x.svg", "directory /nonexistent-dir does not exist"},
-             {"/tmp", "is a directory"},
+             {"/nonexistent-dir/x.svg",
+              "cannot write there: directory /nonexistent-dir does not exist"},
+             {"/tmp", "cannot write a directory"},
              {"", "expected a file name"}}) {
         ToolOptions cli("tool", "test tool");
         std::string out;

@@ -79,13 +79,15 @@ void check_output_path(const std::string& option, const std::string& path) {
         return;
     struct stat st {};
     if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-        bad_value(option, path, "is a directory; name a file in it");
+        bad_value(option, path, "cannot write a directory; name a file in it");
     size_t slash = path.rfind('/');
     if (slash == std::string::npos)
         return;
     std::string directory = slash == 0 ? "/" : path.substr(0, slash);
     if (stat(directory.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-        bad_value(option, path, "directory " + directory + " does not exist; create it first");
+        bad_value(
+            option, path,
+            "cannot write there: directory " + directory + " does not exist; create it first");
 }
 
 CLI::Option* add_output_file_option(CLI::App& app, const std::string& names, std::string& path,
