@@ -135,13 +135,15 @@ ToolOptions& ToolOptions::interval_positionals(RunOptions& run) {
     positional_target_ = &run;
     app_.add_option("interval_count", interval_positionals_,
                     "[interval [count]]: the same as -i INTERVAL --count COUNT")
+        ->type_name("SECONDS [N]")
         ->expected(0, 2);
     return *this;
 }
 
 ToolOptions& ToolOptions::duration_positional(RunOptions& run) {
     positional_target_ = &run;
-    app_.add_option("duration", duration_positional_, "Seconds to run (the same as -d)");
+    app_.add_option("duration", duration_positional_, "Seconds to run (the same as -d)")
+        ->type_name("SECONDS");
     return *this;
 }
 
