@@ -38,9 +38,8 @@ int main(int argc, char** argv) {
         }
         tool = bpfscope::ToolRegistry::find(argv[1]);
         if (!tool) {
-            std::fprintf(stderr,
-                         "bpfscope: unknown tool '%s'; run 'bpfscope --help' for the list\n",
-                         argv[1]);
+            bpfscope::setup_logging({}, bpfscope::Verbosity::kNormal);
+            spdlog::error("unknown tool '{}'; run 'bpfscope --help' for the list", argv[1]);
             return 2;
         }
         tool_argc = argc - 1;

@@ -233,8 +233,7 @@ TEST(MemcgTool, InterruptedRunCleansUpAndReaderIsPinned) {
     auto result = memcg.stop(SIGINT);
     EXPECT_EQ(result.exit_code, 130) << result.err;
     std::smatch match;
-    ASSERT_TRUE(std::regex_search(result.err, match, std::regex("memcg: tree (\\S+) \\(")))
-        << result.err;
+    ASSERT_TRUE(std::regex_search(result.err, match, std::regex("tree (\\S+) \\("))) << result.err;
     std::string top = match[1];
     EXPECT_FALSE(exists(top)) << top << " left behind after SIGINT";
     EXPECT_NE(result.err.find("interrupted"), std::string::npos) << result.err;

@@ -54,3 +54,12 @@ TEST(Kallsyms, ZeroAddressesMeanNoAddressLookups) {
     EXPECT_FALSE(k.has_addresses());
     EXPECT_EQ(k.resolve(0x1234).symbol, nullptr);
 }
+
+TEST(Kallsyms, FunctionNamesAreTextSymbolsWithoutCloneSuffixes) {
+    auto names = Kallsyms::from_text(kSample).function_names();
+    EXPECT_TRUE(names.count("do_flush_stats"));  // "do_flush_stats.isra.0"
+    EXPECT_FALSE(names.count("do_flush_stats.isra.0"));
+    EXPECT_TRUE(names.count("nf_hook"));  // module functions too
+    EXPECT_FALSE(names.count("some_data"));
+    EXPECT_EQ(names.size(), 6u);
+}

@@ -88,12 +88,13 @@ TEST(MemcgImplementation, Classifies) {
 }
 
 TEST(MemcgImplementation, KallsymsParsingStripsSuffixesAndKeepsText) {
-    auto names = parse_kallsyms_functions(
-        "ffffffff81000000 T _stext\n"
-        "ffffffff81234560 t mem_cgroup_css_rstat_flush.isra.0\n"
-        "ffffffff81234570 T css_rstat_flush\n"
-        "ffffffff82000000 D some_data\n"
-        "ffffffffc0000000 t memcg_atomic_walk\t[patched_mod]\n");
+    auto names = bpfscope::symbols::Kallsyms::from_text(
+                     "ffffffff81000000 T _stext\n"
+                     "ffffffff81234560 t mem_cgroup_css_rstat_flush.isra.0\n"
+                     "ffffffff81234570 T css_rstat_flush\n"
+                     "ffffffff82000000 D some_data\n"
+                     "ffffffffc0000000 t memcg_atomic_walk\t[patched_mod]\n")
+                     .function_names();
     EXPECT_TRUE(names.count("mem_cgroup_css_rstat_flush"));
     EXPECT_TRUE(names.count("css_rstat_flush"));
     EXPECT_TRUE(names.count("memcg_atomic_walk"));

@@ -209,11 +209,10 @@ TEST(SymbolsDemangle, DemanglesCxxAndKeepsCNames) {
 
 TEST(SymbolsElfFile, ResolvesSymbolTableAddressesDirectly) {
     const std::string path = bpfscope::test::bin("symbols_fixture");
-    std::string error;
     ElfFile::Options options;
     options.source_lines = true;
-    auto elf = ElfFile::open_path(path, options, error);
-    ASSERT_TRUE(elf) << error;
+    auto elf = ElfFile::open_path(path, options);
+    ASSERT_TRUE(elf);
     EXPECT_TRUE(elf->has_dwarf());
     EXPECT_EQ(elf->build_id().size(), 40u);  // sha1 build-id from the linker
 
@@ -231,6 +230,18 @@ TEST(SymbolsElfFile, ResolvesSymbolTableAddressesDirectly) {
     frames = elf->frames(0x7fff0000);
     ASSERT_EQ(names(frames), (std::vector<std::string>{"[unknown]"}));
     EXPECT_EQ(frames[0].module, path);
+}
+
+TEST(SymbolsElfFile, NotElfOrMissingThrowsNamingTheFile) {
+    // A text file is no ELF; a missing file cannot be opened. Both say which file.
+    const std::string text = std::string(BPFSCOPE_SOURCE_DIR) + "/README.md";
+    try {
+        (void)ElfFile::open_path(text, {});
+        ADD_FAILURE() << "opened a text file as ELF";
+    } catch (const bpfscope::symbols::ElfError& error) {
+        EXPECT_NE(std::string(error.what()).find("README.md"), std::string::npos) << error.what();
+    }
+    EXPECT_THROW((void)ElfFile::open_path("/nonexistent/file", {}), bpfscope::UserError);
 }
 
 TEST(SymbolsUser, LiveProcessInlinedFramesAndCxxNames) {
@@ -450,12 +461,11 @@ TEST(SymbolsDebugFiles, GnuDebuglinkNextToTheFile) {
 
     // Without a debug file the stripped executable has no name for its static code.
     const uint64_t compute = nm_address(original, "_ZNK4demo6Widget7computeEi");
-    std::string error;
-    auto bare_elf = ElfFile::open_path(bare, {}, error);
-    ASSERT_TRUE(bare_elf) << error;
+    auto bare_elf = ElfFile::open_path(bare, {});
+    ASSERT_TRUE(bare_elf);
     EXPECT_EQ(names(bare_elf->frames(compute)), (std::vector<std::string>{"[unknown]"}));
-    auto linked_elf = ElfFile::open_path(linked, {}, error);
-    ASSERT_TRUE(linked_elf) << error;
+    auto linked_elf = ElfFile::open_path(linked, {});
+    ASSERT_TRUE(linked_elf);
     EXPECT_EQ(names(linked_elf->frames(compute)),
               (std::vector<std::string>{"demo::Widget::compute(int) const"}));
 
@@ -479,9 +489,8 @@ TEST(SymbolsDebugFiles, BuildIdDirectory) {
     TempDir dir;
     const std::string bare = dir.path() + "/fixture_bare";
     run_checked({"objcopy", "--strip-all", original, bare});
-    std::string error;
-    auto original_elf = ElfFile::open_path(original, {}, error);
-    ASSERT_TRUE(original_elf) << error;
+    auto original_elf = ElfFile::open_path(original, {});
+    ASSERT_TRUE(original_elf);
     const std::string build_id = original_elf->build_id();
     ASSERT_EQ(build_id.size(), 40u);
     const std::string debug_root = dir.path() + "/debug";
@@ -493,13 +502,13 @@ TEST(SymbolsDebugFiles, BuildIdDirectory) {
     const uint64_t outer = nm_address(original, "c_outer");
     ElfFile::Options options;
     options.debuginfo_path = "/nonexistent-debug-dir";
-    auto without = ElfFile::open_path(bare, options, error);
-    ASSERT_TRUE(without) << error;
+    auto without = ElfFile::open_path(bare, options);
+    ASSERT_TRUE(without);
     EXPECT_EQ(without->frames(outer).front().name, "[unknown]");
 
     options.debuginfo_path = debug_root;
-    auto with = ElfFile::open_path(bare, options, error);
-    ASSERT_TRUE(with) << error;
+    auto with = ElfFile::open_path(bare, options);
+    ASSERT_TRUE(with);
     EXPECT_TRUE(with->has_dwarf());
     EXPECT_EQ(with->frames(outer).front().name, "c_outer");
 }

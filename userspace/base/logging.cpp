@@ -63,7 +63,11 @@ int print_libbpf(enum libbpf_print_level /*level*/, const char* format, va_list 
         return length;
     size_t size = std::min<size_t>(static_cast<size_t>(length), sizeof(text) - 1);
     while (size > 0 && text[size - 1] == '\n') --size;
-    spdlog::debug("libbpf: {}", std::string_view(text, size));
+    std::string_view message(text, size);
+    // Most libbpf lines already start with "libbpf: "; say it once.
+    if (message.substr(0, 8) == "libbpf: ")
+        message.remove_prefix(8);
+    spdlog::debug("libbpf: {}", message);
     return length;
 }
 

@@ -17,14 +17,9 @@ enum class Verbosity { kQuiet, kNormal, kVerbose };
 // Sets up the stderr logger ("bpfscope <tool>: message") and routes libbpf's
 // print callback into it: libbpf warnings and debug lines are debug-level,
 // because every failure we care about is reported by us, with its reason.
-// Called by main() before the tool runs and again by a tool once it knows
-// -q/-v; safe to call repeatedly.
+// Called by main() before the tool runs and again by ToolOptions::parse
+// (base/options.h) once it knows -q/-v; safe to call repeatedly.
 void setup_logging(const std::string& tool_name, Verbosity verbosity);
-
-// For drivers that only know -v (keeps the tool name main() set).
-inline void setup_libbpf_logging(bool verbose) {
-    setup_logging({}, verbose ? Verbosity::kVerbose : Verbosity::kNormal);
-}
 
 Verbosity current_verbosity();
 

@@ -13,6 +13,7 @@
 #include <map>
 
 #include "base/error.h"
+#include "base/expected.h"
 #include "base/owners.h"
 #include "core/capabilities.h"
 #include "core/map_iteration.h"
@@ -113,6 +114,17 @@ bool tracepoint_exists(const std::string& category, const std::string& event) {
     return stat((tracefs.path + "/events/" + category + "/" + event).c_str(), &st) == 0;
 }
 
+// Whether the kernel runs both programs of a backend at all (probed once).
+Expected<> capable(Backend backend) {
+    auto [start_kind, end_kind] = program_kinds(backend);
+    for (ProgramKind kind : {start_kind, end_kind}) {
+        const Capability& capability = probe_capability(kind);
+        if (!capability.ok())
+            return unexpected(capability.reason);
+    }
+    return {};
+}
+
 }  // namespace
 
 struct LatencySession::Impl {
@@ -121,19 +133,19 @@ struct LatencySession::Impl {
     std::vector<std::unique_ptr<Instance>> instances;  // parallel to plans_, null when unreachable
     int possible_cpus = 1;
 
-    // Loads and attaches one target with one backend; returns why it failed, or "".
+    // Loads and attaches one target with one backend, or says why it could not.
     // perf_tracepoint: brackets through classic (perf) tracepoints instead of raw ones.
-    std::string try_backend(TargetPlan& plan, Backend backend, uint32_t target_id,
-                            const LatencyOptions& options, bool perf_tracepoint = false);
+    Expected<> try_backend(TargetPlan& plan, Backend backend, uint32_t target_id,
+                           const LatencyOptions& options, bool perf_tracepoint = false);
 };
 
-std::string LatencySession::Impl::try_backend(TargetPlan& plan, Backend backend, uint32_t target_id,
-                                              const LatencyOptions& options, bool perf_tracepoint) {
+Expected<> LatencySession::Impl::try_backend(TargetPlan& plan, Backend backend, uint32_t target_id,
+                                             const LatencyOptions& options, bool perf_tracepoint) {
     auto [start_kind, end_kind] = program_kinds(backend);
     auto instance = std::make_unique<Instance>();
     instance->skel.reset(funclatency_bpf__open());
     if (!instance->skel)
-        return errno_message("cannot open the BPF object", errno);
+        return unexpected(errno_message("cannot open the BPF object", errno));
     funclatency_bpf* skel = instance->skel.get();
     configure(skel, options, target_id, cgroup_fd.valid());
     bpf_map__reuse_fd(skel->maps.latency_starts, bpf_map__fd(master->maps.latency_starts));
@@ -169,11 +181,11 @@ std::string LatencySession::Impl::try_backend(TargetPlan& plan, Backend backend,
         bpf_program__set_attach_target(end, 0, plan.target.function.c_str());
     }
     if (int err = funclatency_bpf__load(skel))
-        return explain_failure(start_kind, -err, false);
+        return unexpected(explain_failure(start_kind, -err, false));
 
     // The end hook first: a call already in flight then shows up as an
     // unmatched end instead of a start that never ends.
-    auto attach = [&](bpf_program* prog, bool is_end) -> std::string {
+    auto attach = [&](bpf_program* prog, bool is_end) -> Expected<> {
         bpf_link* link = nullptr;
         const TargetSpec& target = plan.target;
         switch (backend) {
@@ -204,21 +216,22 @@ std::string LatencySession::Impl::try_backend(TargetPlan& plan, Backend backend,
         if (!link) {
             int err = errno;
             if (backend == Backend::kUprobe && err == ENOENT)
-                return "function '" + target.function + "' not found in " + plan.resolved_binary;
-            return explain_failure(is_end ? end_kind : start_kind, err, true);
+                return unexpected("function '" + target.function + "' not found in " +
+                                  plan.resolved_binary);
+            return unexpected(explain_failure(is_end ? end_kind : start_kind, err, true));
         }
         instance->links.emplace_back(link);
-        return "";
+        return {};
     };
-    if (std::string failure = attach(end, true); !failure.empty())
-        return failure;
+    if (auto attached = attach(end, true); !attached)
+        return attached;
     if (start != end) {
-        if (std::string failure = attach(start, false); !failure.empty())
-            return failure;
+        if (auto attached = attach(start, false); !attached)
+            return attached;
     }
     instance->program_fds = {bpf_program__fd(start), bpf_program__fd(end)};
     instances[target_id] = std::move(instance);
-    return "";
+    return {};
 }
 
 LatencySession::LatencySession(std::vector<TargetSpec> targets, LatencyOptions options)
@@ -307,33 +320,26 @@ LatencySession::LatencySession(std::vector<TargetSpec> targets, LatencyOptions o
             }
         }
         for (Backend backend : plan.unreachable.empty() ? candidates : std::vector<Backend>{}) {
-            auto [start_kind, end_kind] = program_kinds(backend);
-            std::string failure;
-            for (ProgramKind kind : {start_kind, end_kind}) {
-                const Capability& capability = probe_capability(kind);
-                if (failure.empty() && !capability.ok())
-                    failure = capability.reason;
-            }
-            if (failure.empty())
-                failure = impl_->try_backend(plan, backend, id, options_);
-            if (!failure.empty() && backend == Backend::kTracepoint) {
+            Expected<> attached = capable(backend);
+            if (attached)
+                attached = impl_->try_backend(plan, backend, id, options_);
+            if (!attached && backend == Backend::kTracepoint) {
                 // Not a raw tracepoint (e.g. syscalls:*): the classic tracepoint reaches it.
-                std::string perf_failure = impl_->try_backend(plan, backend, id, options_, true);
-                if (perf_failure.empty()) {
-                    plan.not_used.push_back("raw_tp: " + failure +
+                Expected<> perf = impl_->try_backend(plan, backend, id, options_, true);
+                if (perf)
+                    plan.not_used.push_back("raw_tp: " + attached.reason() +
                                             "; attached as a perf tracepoint");
-                    failure.clear();
-                } else {
-                    failure = "raw_tp: " + failure + "; perf tracepoint: " + perf_failure;
-                }
+                attached = perf ? Expected<>{}
+                                : unexpected("raw_tp: " + attached.reason() +
+                                             "; perf tracepoint: " + perf.reason());
             }
-            if (failure.empty()) {
+            if (attached) {
                 plan.backend = backend;
                 break;
             }
             plan.not_used.push_back(std::string(backend_name(backend)) +
                                     (options_.forced_backend ? " (forced with --backend)" : "") +
-                                    ": " + failure);
+                                    ": " + attached.reason());
         }
         if (!plan.backend && plan.unreachable.empty()) {
             plan.unreachable = "no backend can reach it here";

@@ -18,20 +18,6 @@ void on_stop_signal(int) {
 }
 }  // namespace
 
-void add_run_options(CLI::App& app, RunOptions& options) {
-    app.add_option("-d,--duration", options.duration_s,
-                   "Run for this many seconds (default: until Ctrl-C)")
-        ->check(CLI::PositiveNumber);
-    app.add_option("-i,--interval", options.interval_s,
-                   "Print and reset the figures every this many seconds")
-        ->check(CLI::PositiveNumber);
-    app.add_option("--count", options.interval_count, "Stop after this many intervals")
-        ->check(CLI::PositiveNumber);
-    app.add_flag("-T,--timestamp", options.timestamps, "Print a timestamp with each report");
-    app.add_flag("-j,--json", options.json, "Write the report as JSON (one object per report)");
-    app.add_flag("-v,--verbose", options.verbose, "Verbose: libbpf debug output and extra detail");
-}
-
 void install_stop_signals() {
     struct sigaction action {};
     action.sa_handler = on_stop_signal;

@@ -1,24 +1,14 @@
 #pragma once
-// The options every measuring tool shares (-d, -i, -T, -j, -v) and the loop
-// that waits for the end of the run while SIGINT/SIGTERM stop it cleanly.
-#include <CLI/CLI.hpp>
+// The loop that waits for the end of a run (duration, interval count, or
+// SIGINT/SIGTERM, which stop it cleanly). The options it reads (RunOptions)
+// are registered by base/options.h.
 #include <chrono>
 #include <functional>
 #include <string>
 
+#include "base/options.h"
+
 namespace bpfscope {
-
-struct RunOptions {
-    double duration_s = 0;    // -d: 0 runs until Ctrl-C
-    double interval_s = 0;    // -i: print (and reset) every interval; 0 prints once at the end
-    int interval_count = 0;   // stop after this many intervals (0: no limit)
-    bool timestamps = false;  // -T
-    bool json = false;        // -j
-    bool verbose = false;     // -v: libbpf debug output and extra detail
-};
-
-// Adds -d/--duration, -i/--interval, -T/--timestamp, -j/--json, -v/--verbose.
-void add_run_options(CLI::App& app, RunOptions& options);
 
 // Installs SIGINT/SIGTERM handlers that only set a flag (no SA_RESTART, so
 // blocking calls return EINTR). Idempotent.

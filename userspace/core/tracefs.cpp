@@ -12,6 +12,8 @@
 #include <optional>
 #include <sstream>
 
+#include "base/logging.h"
+
 namespace bpfscope {
 
 namespace {
@@ -51,8 +53,7 @@ const TracefsState& ensure_tracefs() {
             state.mounted_by_us = true;
             state.path = "/sys/kernel/tracing";
             state.problem.clear();
-            std::fprintf(stderr,
-                         "bpfscope: mounted tracefs at /sys/kernel/tracing (it was not mounted)\n");
+            spdlog::info("mounted tracefs at /sys/kernel/tracing (it was not mounted)");
         } else {
             state.problem = std::string("tracefs is not mounted and mounting it failed: ") +
                             std::strerror(errno);

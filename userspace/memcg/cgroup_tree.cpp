@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "base/error.h"
+#include "base/logging.h"
 
 namespace bpfscope::memcg {
 
@@ -153,9 +154,7 @@ std::vector<std::string> CgroupTree::remove() {
 
 CgroupTree::~CgroupTree() {
     auto left = remove();
-    for (const auto& path : left)
-        std::fprintf(stderr, "bpfscope memcg: could not remove cgroup %s: %s\n", path.c_str(),
-                     "still busy");
+    for (const auto& path : left) spdlog::warn("could not remove cgroup {}: still busy", path);
 }
 
 std::vector<std::string> remove_stale_trees(const MemoryController& controller,

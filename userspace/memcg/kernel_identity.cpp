@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "memcg/cgroup_layout.h"
+#include "symbols/kallsyms.h"
 
 namespace bpfscope::memcg {
 
@@ -113,13 +114,6 @@ bool memcg_relevant(const std::string& parameter) {
            name.rfind("mem_cgroup", 0) == 0;
 }
 
-std::string strip_symbol_suffix(std::string name) {
-    size_t dot = name.find('.');
-    if (dot != std::string::npos && dot > 0)
-        name.resize(dot);
-    return name;
-}
-
 }  // namespace
 
 std::vector<std::string> memcg_boot_parameters(std::string_view cmdline) {
@@ -166,29 +160,6 @@ StatsImplementation classify_stats_implementation(const std::set<std::string>& k
     return result;
 }
 
-std::set<std::string> parse_kallsyms_functions(std::string_view text) {
-    std::set<std::string> names;
-    size_t start = 0;
-    while (start < text.size()) {
-        size_t end = text.find('\n', start);
-        if (end == std::string_view::npos)
-            end = text.size();
-        std::string_view line = text.substr(start, end - start);
-        start = end + 1;
-        // "ffffffff81000000 T name\t[module]"
-        size_t first = line.find(' ');
-        if (first == std::string_view::npos || first + 3 > line.size())
-            continue;
-        char type = line[first + 1];
-        if (type != 't' && type != 'T')
-            continue;
-        std::string_view rest = line.substr(first + 3);
-        size_t stop = rest.find_first_of(" \t");
-        names.insert(strip_symbol_suffix(std::string(rest.substr(0, stop))));
-    }
-    return names;
-}
-
 KernelIdentity probe_kernel_identity() {
     KernelIdentity identity;
     utsname uts{};
@@ -215,12 +186,12 @@ KernelIdentity probe_kernel_identity() {
     while (!identity.cmdline.empty() && identity.cmdline.back() == '\n')
         identity.cmdline.pop_back();
     identity.boot_parameters = memcg_boot_parameters(identity.cmdline);
-    if (auto kallsyms = try_read_text_file("/proc/kallsyms")) {
+    try {
         identity.implementation =
-            classify_stats_implementation(parse_kallsyms_functions(*kallsyms));
+            classify_stats_implementation(symbols::Kallsyms::system().function_names());
         identity.symbols_source = "/proc/kallsyms";
-    } else {
-        identity.implementation.kind = "unknown";
+    } catch (const UserError&) {
+        identity.implementation.kind = "unknown";  // no kallsyms: cannot tell
     }
     return identity;
 }

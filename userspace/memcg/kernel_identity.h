@@ -32,7 +32,7 @@ struct StatsImplementation {
 };
 
 // Classifies from the set of kernel function names (kallsyms, suffixes such
-// as ".isra.0" already stripped).
+// as ".isra.0" already stripped: symbols::Kallsyms::function_names()).
 StatsImplementation classify_stats_implementation(const std::set<std::string>& kernel_functions);
 
 // The names the classification looks for (also the function preset's core).
@@ -51,9 +51,5 @@ struct KernelIdentity {
 };
 
 KernelIdentity probe_kernel_identity();
-
-// Text symbol names from /proc/kallsyms text ("addr type name [module]"),
-// compiler suffixes (".isra.0", ".cold", ".llvm.123") stripped.
-std::set<std::string> parse_kallsyms_functions(std::string_view text);
 
 }  // namespace bpfscope::memcg

@@ -58,11 +58,11 @@ Measurement run_memcg_measurement(const MeasurementOptions& options,
         w.read_level = read_level_name(level);
         w.tree_top = tree->top();
         for (const auto& note : tree->notes()) report.notes.push_back(note);
-        if (options.verbose) {
+        if (spdlog::should_log(spdlog::level::debug)) {
             std::string pids;
             for (pid_t pid : writers->pids()) pids += " " + std::to_string(pid);
-            std::fprintf(stderr, "memcg: tree %s (%zu cgroups), writers:%s\n", tree->top().c_str(),
-                         tree->cgroup_count(), pids.c_str());
+            spdlog::debug("tree {} ({} cgroups), writers:{}", tree->top(), tree->cgroup_count(),
+                          pids);
         }
         sleep_unless(stop, std::chrono::milliseconds(options.warmup_ms));
     } else {
@@ -76,8 +76,7 @@ Measurement run_memcg_measurement(const MeasurementOptions& options,
         w.read_level = "cgroup";
     }
     w.read_path = read_dir + "/memory.stat";
-    if (options.verbose)
-        std::fprintf(stderr, "memcg: reading %s\n", w.read_path.c_str());
+    spdlog::debug("reading {}", w.read_path);
     if (::access(w.read_path.c_str(), R_OK) != 0)
         throw UserError(errno_message("cannot read " + w.read_path, errno) +
                         " (--cgroup takes a cgroup directory under " + controller.mount_point +
@@ -127,9 +126,7 @@ Measurement run_memcg_measurement(const MeasurementOptions& options,
         w.tree_removed = w.tree_left.empty();
         for (const auto& path : w.tree_left)
             report.warnings.push_back("could not remove cgroup " + path);
-        if (options.verbose)
-            std::fprintf(stderr, "memcg: tree %s %s\n", tree->top().c_str(),
-                         w.tree_removed ? "removed" : "NOT fully removed");
+        spdlog::debug("tree {} {}", tree->top(), w.tree_removed ? "removed" : "NOT fully removed");
     }
     measurement.interrupted = stop();
     if (measurement.interrupted) {

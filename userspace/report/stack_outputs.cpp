@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/options.h"
 #include "report/flamegraph.h"
 #include "report/folded.h"
 #include "report/pprof.h"
@@ -17,14 +18,12 @@
 namespace bpfscope::report {
 
 void add_stack_output_options(CLI::App& app, StackOutputOptions& options) {
-    app.add_option("--folded", options.folded_path,
-                   "Write folded stacks (comm;root;...;leaf COUNT) to FILE")
-        ->type_name("FILE");
-    app.add_option("--svg", options.svg_path, "Write an interactive flame graph SVG to FILE")
-        ->type_name("FILE");
-    app.add_option("--pprof", options.pprof_path,
-                   "Write a gzip-compressed pprof profile (profile.proto) to FILE")
-        ->type_name("FILE");
+    add_output_file_option(app, "--folded", options.folded_path,
+                           "Write folded stacks (comm;root;...;leaf COUNT) to FILE");
+    add_output_file_option(app, "--svg", options.svg_path,
+                           "Write an interactive flame graph SVG to FILE");
+    add_output_file_option(app, "--pprof", options.pprof_path,
+                           "Write a gzip-compressed pprof profile (profile.proto) to FILE");
     app.add_option("--title", options.title, "Flame graph title");
     app.add_flag("--annotate", options.annotate_frames,
                  "Suffix kernel frames with _[k] and inlined frames with _[i] (folded and SVG)");

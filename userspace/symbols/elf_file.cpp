@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
@@ -73,19 +74,15 @@ struct ElfFile::CallbacksHolder {
     Dwfl_Callbacks callbacks{};
 };
 
-std::unique_ptr<ElfFile> ElfFile::open_path(const std::string& path, const Options& options,
-                                            std::string& error) {
+std::unique_ptr<ElfFile> ElfFile::open_path(const std::string& path, const Options& options) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        error = "cannot open " + path;
-        return nullptr;
-    }
-    return open_fd(fd, path, path, options, error);
+    if (fd < 0)
+        throw ElfError(errno_message("cannot open " + path, errno));
+    return open_fd(fd, path, path, options);
 }
 
 std::unique_ptr<ElfFile> ElfFile::open_fd(int fd, const std::string& lookup_path,
-                                          std::string display_name, const Options& options,
-                                          std::string& error) {
+                                          std::string display_name, const Options& options) {
     std::unique_ptr<ElfFile> file(new ElfFile());
     file->display_name_ = std::move(display_name);
     file->source_lines_ = options.source_lines;
@@ -102,8 +99,7 @@ std::unique_ptr<ElfFile> ElfFile::open_fd(int fd, const std::string& lookup_path
     file->dwfl_.reset(dwfl_begin(&callbacks));
     if (!file->dwfl_) {
         ::close(fd);
-        error = std::string("dwfl_begin: ") + dwfl_errmsg(-1);
-        return nullptr;
+        throw ElfError(std::string("dwfl_begin: ") + dwfl_errmsg(-1));
     }
     Dwfl* dwfl = file->dwfl_.get();
     dwfl_report_begin(dwfl);
@@ -113,17 +109,14 @@ std::unique_ptr<ElfFile> ElfFile::open_fd(int fd, const std::string& lookup_path
         dwfl_report_elf(dwfl, file->display_name_.c_str(), lookup_path.c_str(), fd, 0, true);
     if (file->module_ == nullptr) {
         ::close(fd);  // only consumed on success
-        error = lookup_path + ": " + dwfl_errmsg(-1);
-        return nullptr;
+        throw ElfError(lookup_path + ": " + dwfl_errmsg(-1));
     }
     dwfl_report_end(dwfl, nullptr, nullptr);
 
     Dwarf_Addr bias = 0;
     Elf* elf = dwfl_module_getelf(file->module_, &bias);
-    if (elf == nullptr) {
-        error = lookup_path + ": " + dwfl_errmsg(-1);
-        return nullptr;
-    }
+    if (elf == nullptr)
+        throw ElfError(lookup_path + ": " + dwfl_errmsg(-1));
     file->bias_ = bias;
     size_t header_count = 0;
     if (elf_getphdrnum(elf, &header_count) == 0) {

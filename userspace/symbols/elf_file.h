@@ -13,12 +13,20 @@
 
 #include <elfutils/libdw.h>
 
+#include "base/error.h"
 #include "base/stack_frame.h"
 
 struct Dwfl;
 struct Dwfl_Module;
 
 namespace bpfscope::symbols {
+
+// A file that cannot be opened as ELF: "<path>: <why>". The symbolizer skips
+// such a file (its frames print as [unknown]); a tool that needs it lets it reach main().
+class ElfError : public UserError {
+  public:
+    using UserError::UserError;
+};
 
 class ElfFile {
   public:
@@ -37,12 +45,10 @@ class ElfFile {
     // Takes ownership of `fd` (closed on failure too). `lookup_path` is where the file
     // lives as seen from here (its directory is searched for .gnu_debuglink files);
     // `display_name` is the module name frames carry (the path in the process's view).
-    // On failure returns null and sets `error`.
+    // Throws ElfError.
     static std::unique_ptr<ElfFile> open_fd(int fd, const std::string& lookup_path,
-                                            std::string display_name, const Options& options,
-                                            std::string& error);
-    static std::unique_ptr<ElfFile> open_path(const std::string& path, const Options& options,
-                                              std::string& error);
+                                            std::string display_name, const Options& options);
+    static std::unique_ptr<ElfFile> open_path(const std::string& path, const Options& options);
 
     ~ElfFile();
     ElfFile(const ElfFile&) = delete;

@@ -159,6 +159,14 @@ std::vector<std::string> Kallsyms::similar(const std::string& name, size_t limit
     return out;
 }
 
+std::set<std::string> Kallsyms::function_names() const {
+    std::set<std::string> names;
+    for (const auto& symbol : by_address_)
+        if (symbol.type == 't' || symbol.type == 'T')
+            names.emplace(base_function_name(symbol.name));
+    return names;
+}
+
 std::vector<std::string> Kallsyms::clones_of(const std::string& name) const {
     std::vector<std::string> out;
     std::string prefix = name + ".";

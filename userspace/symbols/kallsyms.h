@@ -3,6 +3,7 @@
 // by address (binary search, for stacks) and "did you mean" suggestions.
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,9 @@ class Kallsyms {
     std::vector<std::string> similar(const std::string& name, size_t limit = 5) const;
     // Compiler-specialised clones of a function ("name.isra.0", ...).
     std::vector<std::string> clones_of(const std::string& name) const;
+    // Every text symbol (function) name, compiler clone suffixes stripped
+    // ("foo.isra.0" -> "foo"), modules' too.
+    std::set<std::string> function_names() const;
     bool has_addresses() const { return has_addresses_; }
     size_t size() const { return by_address_.size(); }
 

@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "base/logging.h"
 #include "symbols/demangle.h"
 #include "symbols/elf_file.h"
 #include "symbols/kallsyms.h"
@@ -330,9 +331,13 @@ std::shared_ptr<ElfFile> Symbolizer::Impl::file_for(uint32_t pid, const MapsEntr
     file_options.debuginfo_path = options_.debuginfo_path;
     bool same_namespace = same_mount_namespace(pid);
     file_options.find_debug_now = !same_namespace;
-    std::string error;
-    std::shared_ptr<ElfFile> file = ElfFile::open_fd(fd, same_namespace ? entry.path : rooted_path,
-                                                     entry.path, file_options, error);
+    std::shared_ptr<ElfFile> file;
+    try {
+        file = ElfFile::open_fd(fd, same_namespace ? entry.path : rooted_path, entry.path,
+                                file_options);
+    } catch (const ElfError& error) {
+        spdlog::debug("no symbols from {}: {}", entry.path, error.what());
+    }
     if (file) {
         ++stats_.elf_files_loaded;
         if (!file->build_id().empty()) {
@@ -354,13 +359,14 @@ std::shared_ptr<ElfFile> Symbolizer::Impl::vdso_file(uint32_t pid, const MapsEnt
         if (fd >= 0) {
             vdso_image_.assign(reinterpret_cast<const char*>(base), size);
             if (::write(fd, base, size) == static_cast<ssize_t>(size)) {
-                std::string error;
                 ElfFile::Options file_options;
                 file_options.source_lines = options_.source_lines;
                 file_options.debuginfo_path = options_.debuginfo_path;
-                vdso_ = ElfFile::open_fd(fd, kVdsoName, kVdsoName, file_options, error);
-                if (vdso_) {
+                try {
+                    vdso_ = ElfFile::open_fd(fd, kVdsoName, kVdsoName, file_options);
                     ++stats_.elf_files_loaded;
+                } catch (const ElfError& error) {
+                    spdlog::debug("no symbols from the vDSO: {}", error.what());
                 }
             } else {
                 ::close(fd);

@@ -1,8 +1,7 @@
 // bpfscope caps: what this kernel lets BPF tracing do, learned by trying.
-#include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "base/logging.h"
+#include "base/options.h"
 #include "core/capabilities.h"
 #include "core/tool_registry.h"
 #include "core/tracefs.h"
@@ -12,12 +11,12 @@
 namespace {
 
 int caps_main(int argc, char** argv) {
-    CLI::App app{"Probe which BPF program kinds load and attach on this kernel"};
-    bool json = false, verbose = false;
-    app.add_flag("-j,--json", json, "JSON output");
-    app.add_flag("-v,--verbose", verbose, "libbpf debug output");
-    CLI11_PARSE(app, argc, argv);
-    bpfscope::setup_libbpf_logging(verbose);
+    bpfscope::ToolOptions cli("caps",
+                              "Probe which BPF program kinds load and attach on this kernel");
+    bool json = false;
+    cli.json(json);
+    if (auto exit_code = cli.parse(argc, argv))
+        return *exit_code;
 
     const auto& facts = bpfscope::kernel_facts();
     const auto& tracefs = bpfscope::ensure_tracefs();

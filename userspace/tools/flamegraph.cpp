@@ -13,9 +13,10 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <CLI/CLI.hpp>
 
 #include "base/error.h"
+#include "base/logging.h"
+#include "base/options.h"
 #include "core/tool_registry.h"
 #include "report/flamegraph.h"
 #include "report/folded.h"
@@ -46,10 +47,10 @@ std::string read_input(const std::string& path) {
 }
 
 int flamegraph_main(int argc, char** argv) {
-    CLI::App app{
-        "Render folded stacks (\"frame;frame;frame COUNT\" lines, from FILEs or stdin) as an "
-        "interactive SVG flame graph, or convert them to pprof.",
-        "flamegraph"};
+    ToolOptions cli("flamegraph",
+                    "Render folded stacks (\"frame;frame;frame COUNT\" lines, from FILEs or stdin) "
+                    "as an interactive SVG flame graph, or convert them to pprof.");
+    auto& app = cli.app();
     std::vector<std::string> inputs;
     std::string output = "-";
     std::string pprof_path;
@@ -57,11 +58,9 @@ int flamegraph_main(int argc, char** argv) {
     bool diff = false;
     FlameGraphOptions options;
     app.add_option("FILE", inputs, "Folded stack files ('-' or none: stdin)");
-    app.add_option("-o,--output", output, "Write the SVG to FILE instead of stdout")
-        ->type_name("FILE");
-    app.add_option("--to-pprof", pprof_path,
-                   "Write a gzip-compressed pprof profile to FILE (no SVG unless -o is given)")
-        ->type_name("FILE");
+    cli.output_file("-o,--output", output, "Write the SVG to FILE instead of stdout");
+    cli.output_file("--to-pprof", pprof_path,
+                    "Write a gzip-compressed pprof profile to FILE (no SVG unless -o is given)");
     app.add_flag("--diff", diff,
                  "Differential graph of two files, BEFORE AFTER: red = more in AFTER, blue = less");
     app.add_flag("--normalize", options.normalize,
@@ -93,7 +92,8 @@ int flamegraph_main(int argc, char** argv) {
     app.add_flag("--inverted", options.inverted, "Icicle graph: root at the top");
     app.add_flag("--flamechart", options.flamechart,
                  "Flame chart: keep the input order (x = time) instead of sorting by name");
-    CLI11_PARSE(app, argc, argv);
+    if (auto exit_code = cli.parse(argc, argv))
+        return *exit_code;
 
     parse_min_width(min_width, options);
     FlameColorer check_palette(options.colors, options.hash);  // unknown palette: fail early
@@ -118,10 +118,8 @@ int flamegraph_main(int argc, char** argv) {
     if (diff)
         stacks.differential = true;
     if (stacks.bad_lines > 0) {
-        std::fprintf(stderr,
-                     "bpfscope flamegraph: ignored %zu malformed line%s of %zu (first: %s)\n",
-                     stacks.bad_lines, stacks.bad_lines == 1 ? "" : "s", stacks.lines,
-                     stacks.first_bad_line.c_str());
+        spdlog::warn("ignored {} malformed line{} of {} (first: {})", stacks.bad_lines,
+                     stacks.bad_lines == 1 ? "" : "s", stacks.lines, stacks.first_bad_line);
     }
     if (stacks.stacks.empty()) {
         throw UserError(
@@ -137,9 +135,7 @@ int flamegraph_main(int argc, char** argv) {
         bool rounded = false;
         std::string encoded = encode_pprof_folded(stacks, options.count_name, rounded);
         if (rounded) {
-            std::fprintf(stderr,
-                         "bpfscope flamegraph: pprof stores integer counts; fractional counts "
-                         "were rounded\n");
+            spdlog::warn("pprof stores integer counts; fractional counts were rounded");
         }
         write_file_atomically(pprof_path, encoded);
         if (output == "-")

@@ -1,10 +1,10 @@
 // bpfscope funclatency: latency histograms of kernel functions, user functions
 // and tracepoint brackets, each measured by the best backend this kernel allows.
-#include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "base/error.h"
 #include "base/logging.h"
+#include "base/options.h"
 #include "core/capabilities.h"
 #include "core/latency_report.h"
 #include "core/latency_session.h"
@@ -16,9 +16,12 @@
 namespace {
 
 int funclatency_main(int argc, char** argv) {
-    CLI::App app{"Time functions and tracepoint brackets: log2 latency histograms per target"};
+    bpfscope::ToolOptions cli(
+        "funclatency",
+        "Time functions and tracepoint brackets: log2 latency histograms per target");
     bpfscope::RunOptions run;
-    bpfscope::add_run_options(app, run);
+    cli.run_options(run);
+    auto& app = cli.app();
     std::vector<std::string> target_texts;
     bpfscope::LatencyOptions latency;
     std::string backend;
@@ -26,8 +29,7 @@ int funclatency_main(int argc, char** argv) {
     app.add_option("targets", target_texts,
                    "FUNC (kernel), PATH:FUNC or LIB:FUNC (user), CAT:START..CAT:END (tracepoints)")
         ->required();
-    app.add_option("-p,--pid", latency.pid,
-                   "Only this process (and resolve LIB:FUNC in its mappings)");
+    cli.id("-p,--pid", latency.pid, "Only this process (and resolve LIB:FUNC in its mappings)");
     app.add_option("-c,--cgroup", latency.cgroup_path,
                    "Only tasks in this cgroup v2 directory (and below)");
     app.add_flag("-m,--milliseconds", milliseconds, "Histogram in milliseconds");
@@ -40,26 +42,25 @@ int funclatency_main(int argc, char** argv) {
     bool no_overhead = false;
     app.add_flag("--no-overhead", no_overhead,
                  "Do not measure our own BPF run time (saves ~40 ns per probe hit)");
-    CLI11_PARSE(app, argc, argv);
+    if (auto exit_code = cli.parse(argc, argv))
+        return *exit_code;
     latency.measure_overhead = !no_overhead;
     if (milliseconds && microseconds)
-        throw bpfscope::UserError("-m and -u exclude each other: pick one unit");
+        throw bpfscope::UserError("-m and -u exclude each other: pick one unit",
+                                  bpfscope::kUsageExitCode);
     latency.unit = milliseconds ? "ms" : microseconds ? "us" : "ns";
     if (!backend.empty())
         latency.forced_backend = bpfscope::parse_backend(backend);
 
-    bpfscope::setup_libbpf_logging(run.verbose);
     std::vector<bpfscope::TargetSpec> targets;
     for (const auto& text : target_texts) targets.push_back(bpfscope::parse_target(text));
     bpfscope::LatencySession session(targets, latency);
 
-    if (!run.json) {
-        std::cerr << "Tracing " << targets.size() << " target(s)";
-        for (const auto& plan : session.plans())
-            std::cerr << (&plan == &session.plans().front() ? ": " : ", ") << plan.target.text
-                      << " [" << bpfscope::backend_name(*plan.backend) << "]";
-        std::cerr << (run.duration_s > 0 ? "" : ". Hit Ctrl-C to end.") << "\n";
-    }
+    std::string planned;
+    for (const auto& plan : session.plans())
+        planned += (planned.empty() ? "" : ", ") + plan.target.text + " [" +
+                   bpfscope::backend_name(*plan.backend) + "]";
+    spdlog::info("tracing {} target(s): {}", targets.size(), planned);
     auto started = std::chrono::steady_clock::now();
     bpfscope::run_loop(run, [&](bool final) {
         auto results = session.collect(!final);

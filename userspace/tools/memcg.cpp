@@ -1,7 +1,6 @@
 // bpfscope memcg: what reading memory.stat costs on this kernel, and where the
 // time goes; `memcg compare` puts two or more saved runs side by side.
 
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -10,6 +9,7 @@
 
 #include "base/error.h"
 #include "base/logging.h"
+#include "base/options.h"
 #include "core/run_loop.h"
 #include "core/tool_registry.h"
 #include "memcg/cgroup_tree.h"
@@ -43,7 +43,6 @@ int run_passive(const Options& options);
 
 int run_measurement(const Options& options) {
     install_stop_signals();
-    setup_libbpf_logging(options.measure.verbose);
     if (options.no_workload)
         return run_passive(options);
     Measurement measurement = run_memcg_measurement(options.measure, stop_requested);
@@ -64,7 +63,7 @@ int run_measurement(const Options& options) {
             write_file(options.out_path, report_to_json(report).dump() + "\n");
     }
     if (measurement.interrupted) {
-        std::fprintf(stderr, "bpfscope memcg: interrupted, cleaned up\n");
+        spdlog::info("interrupted, cleaned up");
         return 130;
     }
     return 0;
@@ -77,10 +76,8 @@ int run_passive(const Options& options) {
     KernelTracing tracing(
         0, KernelTracingOptions{options.measure.measure_overhead, options.measure.verbose});
     tracing.begin_run();
+    spdlog::info("watching the flush path of the whole system for {:.1f} s", options.duration_s);
     spdlog::info("Tracing... Hit Ctrl-C to end.");
-    if (!options.json)
-        std::fprintf(stderr, "memcg: watching the whole system for %.1f s (Ctrl-C ends)\n",
-                     options.duration_s);
     auto until = std::chrono::steady_clock::now() +
                  std::chrono::milliseconds(int64_t(options.duration_s * 1000));
     while (!stop_requested() && std::chrono::steady_clock::now() < until)
@@ -126,52 +123,47 @@ int run_compare(const std::vector<std::string>& files, const CompareOptions& opt
 }
 
 int memcg_main(int argc, char** argv) {
-    CLI::App app{"What reading memory.stat costs on this kernel and where the time goes", argv[0]};
+    ToolOptions cli("memcg",
+                    "What reading memory.stat costs on this kernel and where the time goes");
+    auto& app = cli.app();
     Options options;
-    app.add_option("--depth", options.measure.tree.depth, "levels of the temporary cgroup tree")
-        ->capture_default_str();
-    app.add_option("--width", options.measure.tree.width, "children per cgroup in the tree")
-        ->capture_default_str();
-    app.add_option("--writers", options.measure.writer.count,
-                   "processes dirtying and freeing memory in the leaves")
-        ->capture_default_str();
-    app.add_option("--writer-pause-us", options.measure.writer.pause_us,
-                   "writer sleep between rounds")
-        ->capture_default_str();
-    app.add_option("--writer-anon-kb", options.measure.writer_anon_kb,
-                   "anonymous memory a writer touches per round")
-        ->capture_default_str();
-    app.add_option("--read-level", options.measure.read_level,
-                   "which memory.stat to read: root|mid|leaf")
-        ->capture_default_str();
-    app.add_option("--reads", options.measure.reads, "memory.stat reads per run")
-        ->capture_default_str();
-    app.add_option("--runs", options.measure.runs, "repeat the measurement (run-to-run spread)")
-        ->check(CLI::Range(1, 1000))
-        ->capture_default_str();
+    // Workload knobs show their defaults in --help.
+    auto with_default = [&app](const std::string& name, auto& value, const std::string& help) {
+        return app.add_option(name, value, help)->capture_default_str();
+    };
+    with_default("--depth", options.measure.tree.depth, "levels of the temporary cgroup tree");
+    with_default("--width", options.measure.tree.width, "children per cgroup in the tree");
+    with_default("--writers", options.measure.writer.count,
+                 "processes dirtying and freeing memory in the leaves");
+    with_default("--writer-pause-us", options.measure.writer.pause_us,
+                 "writer sleep between rounds");
+    with_default("--writer-anon-kb", options.measure.writer_anon_kb,
+                 "anonymous memory a writer touches per round");
+    with_default("--read-level", options.measure.read_level,
+                 "which memory.stat to read: root|mid|leaf");
+    with_default("--reads", options.measure.reads, "memory.stat reads per run")
+        ->check(CLI::Range(size_t(1), size_t(100000000)));
+    with_default("--runs", options.measure.runs, "repeat the measurement (run-to-run spread)")
+        ->check(CLI::Range(1, 1000));
     app.add_option("--read-delay-us", options.measure.read_delay_us,
                    "busy-wait this long inside every timed read (testing compare)");
     app.add_option("--reader-cpu", options.measure.reader_cpu, "pin the reader to this CPU");
-    app.add_option("--run-gap-ms", options.measure.run_gap_ms,
-                   "pause between runs (runs sample different moments of a busy machine)")
-        ->capture_default_str();
-    app.add_option("--warmup-ms", options.measure.warmup_ms,
-                   "writers run this long before the first read")
-        ->capture_default_str();
+    with_default("--run-gap-ms", options.measure.run_gap_ms,
+                 "pause between runs (runs sample different moments of a busy machine)");
+    with_default("--warmup-ms", options.measure.warmup_ms,
+                 "writers run this long before the first read");
     app.add_option("--cgroup", options.measure.cgroup,
                    "read this existing cgroup's memory.stat instead of building a tree");
-    app.add_option("--out", options.out_path, "write the report as JSON (schema in docs/memcg.md)");
-    app.add_flag("-j,--json", options.json, "print the report as JSON");
-    app.add_flag("-v,--verbose", options.measure.verbose,
-                 "say what the workload does (stderr), libbpf debug");
+    cli.output_file("--out", options.out_path,
+                    "write the report as JSON (schema in docs/memcg.md)");
+    cli.json(options.json, "print the report as JSON");
     app.add_flag("!--no-trace", options.measure.trace,
                  "measure the reader only: no BPF (no kernel-side figures)");
     app.add_flag("!--no-overhead", options.measure.measure_overhead,
                  "do not measure our own BPF run time (saves ~40 ns per probe hit)");
     app.add_flag("--no-workload", options.no_workload,
                  "create nothing: watch the flush path system-wide for -d seconds");
-    app.add_option("-d,--duration", options.duration_s, "--no-workload: seconds to watch")
-        ->capture_default_str();
+    cli.duration(options.duration_s, "--no-workload: seconds to watch (default 5)");
 
     auto* compare = app.add_subcommand("compare", "compare saved reports: baseline first");
     std::vector<std::string> files;
@@ -188,12 +180,12 @@ int memcg_main(int argc, char** argv) {
                      "smallest relative difference ever called significant")
         ->capture_default_str();
     compare->add_flag("-j,--json", compare_json, "print the comparison as JSON");
-    compare->add_option("--out", compare_out, "also write the comparison JSON to this file");
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& error) {
-        return app.exit(error);
-    }
+    add_output_file_option(*compare, "--out", compare_out,
+                           "also write the comparison JSON to this file");
+    compare->fallthrough();  // -v/-q after "compare" too
+    if (auto exit_code = cli.parse(argc, argv))
+        return *exit_code;
+    options.measure.verbose = cli.verbose();
     if (compare->parsed())
         return run_compare(files, compare_options, compare_json, compare_out);
     return run_measurement(options);

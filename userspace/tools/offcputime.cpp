@@ -4,13 +4,13 @@
 #include <bpf/bpf.h>
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cmath>
 #include <optional>
 
 #include "base/error.h"
 #include "base/logging.h"
+#include "base/options.h"
 #include "base/owners.h"
 #include "core/capabilities.h"
 #include "core/run_loop.h"
@@ -27,7 +27,6 @@ using OffcpuSkeleton = Skeleton<offcputime_bpf, offcputime_bpf__destroy>;
 
 struct OffcpuOptions {
     RunOptions run;
-    double positional_duration = 0;
     bool user_only = false, kernel_only = false;
     std::vector<uint32_t> pids, tids;
     bool kthreads_only = false, user_threads_only = false;
@@ -108,14 +107,14 @@ std::vector<RawStack> read_blocks(offcputime_bpf* skel, const OffcpuOptions& o) 
 
 int offcputime_main(int argc, char** argv) {
     OffcpuOptions o;
-    CLI::App app{"Summarize off-CPU time by stack (time threads spent blocked or preempted)",
-                 argv[0]};
-    add_run_options(app, o.run);
-    app.add_option("duration", o.positional_duration, "Seconds to trace (same as -d)");
+    ToolOptions cli("offcputime",
+                    "Summarize off-CPU time by stack (time threads spent blocked or preempted)");
+    cli.run_options(o.run).duration_positional(o.run);
+    auto& app = cli.app();
     app.add_flag("-U,--user-stacks-only", o.user_only, "Show user stacks only");
     app.add_flag("-K,--kernel-stacks-only", o.kernel_only, "Show kernel stacks only");
-    app.add_option("-p,--pid", o.pids, "Trace these processes only (repeatable)");
-    app.add_option("-t,--tid", o.tids, "Trace these threads only (repeatable)");
+    cli.id_list("-p,--pid", o.pids, "Trace these processes only");
+    cli.id_list("-t,--tid", o.tids, "Trace these threads only");
     app.add_flag("-k,--kthreads-only,--kernel-threads-only", o.kthreads_only,
                  "Kernel threads only");
     app.add_flag("-u,--user-threads-only", o.user_threads_only, "User threads only");
@@ -143,20 +142,15 @@ int offcputime_main(int argc, char** argv) {
            "Benchmark reference: attach only an empty sched_switch program (tools/bench/stacks.sh)")
         ->group("");
     report::add_stack_output_options(app, o.files);
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e);
-    }
+    if (auto exit_code = cli.parse(argc, argv))
+        return *exit_code;
     if (o.user_only && o.kernel_only)
-        throw UserError("-U and -K exclude each other");
+        throw UserError("-U and -K exclude each other: pick one", kUsageExitCode);
     if (o.kthreads_only && o.user_threads_only)
-        throw UserError("--kthreads-only and --user-threads-only exclude each other");
+        throw UserError("--kthreads-only and --user-threads-only exclude each other: pick one",
+                        kUsageExitCode);
     if (o.min_us > o.max_us)
-        throw UserError("-m must not exceed -M");
-    if (o.positional_duration > 0)
-        o.run.duration_s = o.positional_duration;
-    setup_libbpf_logging(o.run.verbose);
+        throw UserError("-m must not exceed -M: lower -m or raise -M", kUsageExitCode);
 
     bool btf = !o.force_raw_tp && probe_capability(ProgramKind::kTpBtf).ok();
     OffcpuSkeleton skel = load(o, btf);
@@ -175,10 +169,8 @@ int offcputime_main(int argc, char** argv) {
     StackSymbols symbols(StackSymbolOptions{o.run.verbose, o.run.verbose});
     NewPidListener new_pids(bpf_map__fd(skel->maps.new_pids),
                             [&](uint32_t tgid) { symbols.process_announced(tgid); });
-    install_stop_signals();
-    if (!o.run.json && !o.folded)
-        std::fprintf(stderr, "Tracing off-CPU time (us) of %s... Hit Ctrl-C to end.\n",
-                     o.pids.empty() ? "all threads" : "the selected processes");
+    spdlog::info("tracing off-CPU time (us) of {}",
+                 o.pids.empty() && o.tids.empty() ? "all threads" : "the selected threads");
     auto start = std::chrono::steady_clock::now();
     run_loop(
         o.run, [](bool) {}, [&] { new_pids.poll(0); }, std::chrono::milliseconds(20));

@@ -5,12 +5,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <fstream>
 
 #include "base/error.h"
 #include "base/logging.h"
+#include "base/options.h"
 #include "base/owners.h"
 #include "core/run_loop.h"
 #include "core/stack_collect.h"
@@ -25,7 +25,6 @@ using ProfileSkeleton = Skeleton<profile_bpf, profile_bpf__destroy>;
 
 struct ProfileOptions {
     RunOptions run;
-    double positional_duration = 0;
     uint64_t frequency = 49, period = 0;
     std::vector<uint32_t> pids, tids;
     int cpu = -1;
@@ -111,18 +110,18 @@ std::vector<RawStack> read_samples(profile_bpf* skel, const ProfileOptions& o) {
 
 int profile_main(int argc, char** argv) {
     ProfileOptions o;
-    CLI::App app{"Sample on-CPU stacks at a fixed rate (perf cpu-clock)", argv[0]};
-    add_run_options(app, o.run);
-    app.add_option("duration", o.positional_duration, "Seconds to sample (same as -d)");
+    ToolOptions cli("profile", "Sample on-CPU stacks at a fixed rate (perf cpu-clock)");
+    cli.run_options(o.run).duration_positional(o.run);
+    auto& app = cli.app();
     auto* freq =
         app.add_option("-F,--frequency", o.frequency, "Samples per second per CPU (default 49)")
             ->check(CLI::Range(uint64_t(1), uint64_t(100000)));
     app.add_option("-c,--count-period", o.period,
                    "Sample once every this many ns of CPU time instead of -F")
         ->excludes(freq);
-    app.add_option("-p,--pid", o.pids, "Sample these processes only (repeatable)");
-    app.add_option("-L,--tid", o.tids, "Sample these threads only (repeatable)");
-    app.add_option("-C,--cpu", o.cpu, "Sample this CPU only")->check(CLI::NonNegativeNumber);
+    cli.id_list("-p,--pid", o.pids, "Sample these processes only");
+    cli.id_list("-L,--tid", o.tids, "Sample these threads only");
+    app.add_option("-C,--cpu", o.cpu, "Sample this CPU only")->check(CLI::Range(0, 8191));
     app.add_flag("-U,--user-stacks-only", o.user_only, "Show user stacks only");
     app.add_flag("-K,--kernel-stacks-only", o.kernel_only, "Show kernel stacks only");
     app.add_flag("-I,--include-idle", o.include_idle, "Include samples of the idle task");
@@ -133,16 +132,10 @@ int profile_main(int argc, char** argv) {
     app.add_option("--perf-max-stack-depth", o.max_depth, "Deepest stack captured (frames)")
         ->check(CLI::Range(1u, unsigned(PROFILE_MAX_STACK_DEPTH)));
     report::add_stack_output_options(app, o.files);
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e);
-    }
+    if (auto exit_code = cli.parse(argc, argv))
+        return *exit_code;
     if (o.user_only && o.kernel_only)
-        throw UserError("-U and -K exclude each other");
-    if (o.positional_duration > 0)
-        o.run.duration_s = o.positional_duration;
-    setup_libbpf_logging(o.run.verbose);
+        throw UserError("-U and -K exclude each other: pick one", kUsageExitCode);
 
     ProfileSkeleton skel(profile_bpf__open());
     if (!skel)
@@ -167,12 +160,10 @@ int profile_main(int argc, char** argv) {
     if (!exec_link)
         throw UserError(errno_message("cannot attach to sched_process_exec", errno));
     auto samplers = attach_samplers(skel->progs.profile_sample, o);
-    install_stop_signals();
-    if (!o.run.json && !o.folded)
-        std::fprintf(stderr, "Sampling on-CPU stacks at %s on %zu CPU(s)... Hit Ctrl-C to end.\n",
-                     o.period ? (std::to_string(o.period) + " ns period").c_str()
-                              : (std::to_string(o.frequency) + " Hz").c_str(),
-                     samplers.size());
+    spdlog::info(
+        "sampling on-CPU stacks at {} on {} CPU(s)",
+        o.period ? std::to_string(o.period) + " ns period" : std::to_string(o.frequency) + " Hz",
+        samplers.size());
     auto start = std::chrono::steady_clock::now();
     run_loop(
         o.run, [](bool) {}, [&] { new_pids.poll(0); }, std::chrono::milliseconds(20));

@@ -3,15 +3,16 @@
 #include <bpf/bpf.h>
 #include <sys/stat.h>
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
 
 #include "base/error.h"
 #include "base/logging.h"
+#include "base/options.h"
 #include "base/owners.h"
 #include "core/capabilities.h"
+#include "core/map_iteration.h"
 #include "core/run_loop.h"
 #include "core/stack_collect.h"
 #include "core/tool_registry.h"
@@ -27,7 +28,6 @@ using RunqlatSkeleton = Skeleton<runqlat_bpf, runqlat_bpf__destroy>;
 
 struct RunqlatOptions {
     RunOptions run;
-    std::vector<double> positional;  // [interval [count]] as in libbpf-tools
     bool milliseconds = false, per_process = false, per_thread = false, force_raw_tp = false;
     std::vector<uint32_t> pids;
     std::string cgroup;
@@ -85,15 +85,8 @@ report::Report collect(runqlat_bpf* skel, const RunqlatOptions& o, bool reset) {
         rep.timestamp = wall_clock_timestamp();
     int fd = bpf_map__fd(skel->maps.hists);
     std::vector<std::pair<uint32_t, runqlat_hist>> hists;
-    uint32_t key = 0, next = 0;
-    uint32_t* prev = nullptr;
-    while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-        key = next;
-        prev = &key;
-        runqlat_hist hist{};
-        if (bpf_map_lookup_elem(fd, &key, &hist) == 0)
-            hists.emplace_back(key, hist);
-    }
+    for_each_map_entry<uint32_t, runqlat_hist>(
+        fd, [&](uint32_t id, const runqlat_hist& hist) { hists.emplace_back(id, hist); });
     if (reset)
         for (auto& [id, hist] : hists) bpf_map_delete_elem(fd, &id);
     std::sort(hists.begin(), hists.end(),
@@ -143,39 +136,29 @@ report::Report collect(runqlat_bpf* skel, const RunqlatOptions& o, bool reset) {
 
 int runqlat_main(int argc, char** argv) {
     RunqlatOptions o;
-    CLI::App app{
-        "Summarize scheduler run-queue latency (wakeup or preemption to running) as histograms",
-        argv[0]};
-    add_run_options(app, o.run);
-    app.add_option("interval_count", o.positional, "[interval [count]] as -i/--count")
-        ->expected(0, 2);
+    ToolOptions cli("runqlat",
+                    "Summarize scheduler run-queue latency (wakeup or preemption to running) as "
+                    "histograms");
+    cli.run_options(o.run).interval_positionals(o.run);
+    auto& app = cli.app();
     app.add_flag("-m,--milliseconds", o.milliseconds,
                  "Histograms in milliseconds (default microseconds)");
     auto* per_process = app.add_flag("-P,--pids", o.per_process, "One histogram per process");
     app.add_flag("-L,--tids", o.per_thread, "One histogram per thread")->excludes(per_process);
-    app.add_option("-p,--pid", o.pids, "Trace these processes only (repeatable)");
+    cli.id_list("-p,--pid", o.pids, "Trace these processes only");
     app.add_option("-c,--cgroup", o.cgroup,
                    "Trace tasks in this cgroup v2 directory (and below) only");
     app.add_flag("--raw-tp", o.force_raw_tp, "Use the raw_tp fallback even where tp_btf works");
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e);
-    }
-    if (!o.positional.empty())
-        o.run.interval_s = o.positional[0];
-    if (o.positional.size() > 1)
-        o.run.interval_count = int(o.positional[1]);
-    setup_libbpf_logging(o.run.verbose);
+    if (auto exit_code = cli.parse(argc, argv))
+        return *exit_code;
 
     bool btf = !o.force_raw_tp && probe_capability(ProgramKind::kTpBtf).ok();
     RunqlatSkeleton skel = load(o, btf);
     if (int err = runqlat_bpf__attach(skel.get()))
         throw UserError(
             errno_message("cannot attach to the sched_wakeup/sched_switch tracepoints", err));
-    install_stop_signals();
-    if (!o.run.json)
-        std::fprintf(stderr, "Tracing run queue latency... Hit Ctrl-C to end.\n");
+    spdlog::info("tracing run queue latency ({}) in {}", btf ? "tp_btf" : "raw_tp",
+                 o.milliseconds ? "ms" : "us");
     run_loop(o.run, [&](bool final) {
         report::Report rep = collect(skel.get(), o, o.run.interval_s > 0);
         rep.header.push_back({"attach", std::string(btf ? "tp_btf" : "raw_tp"), ""});
