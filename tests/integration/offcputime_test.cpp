@@ -154,7 +154,7 @@ TEST(Offcputime, BlockFiltersKeepOnlyTheBlocksTheyName) {
                             {"-p", "{pid}", "-f", "-m", "20000"},
                             {"-p", "{pid}", "-f", "-M", "10000"},
                             {"-p", "{pid}", "-f", "--state", "2"},
-                            {"-t", "{pid}", "-f"},
+                            {"-t", "{pid}", "-j"},
                             {"-j", "-u"},
                             {"-j", "-k"}});
     ASSERT_TRACED(run);
@@ -190,12 +190,14 @@ TEST(Offcputime, BlockFiltersKeepOnlyTheBlocksTheyName) {
                                                                              << run.tools[3].out;
 
     // -t TID alone (no -p): only that thread, with all its sleeps.
-    auto thread = parse_folded_lines(run.tools[4].out);
-    EXPECT_TRUE(near(total_of(thread, long_stack), long_us))
-        << total_of(thread, long_stack) << " vs " << long_us << "\n"
-        << run.tools[4].out;
-    for (const auto& [stack, value] : thread)
-        EXPECT_TRUE(stack.rfind("blocker;", 0) == 0) << "-t let another thread through: " << stack;
+    json thread = json::parse(run.tools[4].out);
+    EXPECT_TRUE(near(total_of(json_stacks(thread), long_stack), long_us))
+        << total_of(json_stacks(thread), long_stack) << " vs " << long_us;
+    std::set<long> other_tids;
+    for (const auto& sample : thread["stacks"]["samples"])
+        if (sample["tid"] != run.workload_pid)
+            other_tids.insert(sample["tid"].get<long>());
+    EXPECT_TRUE(other_tids.empty()) << "-t let " << other_tids.size() << " other threads through";
 
     // -u (whole system): the workload, and no kernel thread still alive.
     // -k (whole system): kernel threads only, so not the workload.
@@ -207,16 +209,19 @@ TEST(Offcputime, BlockFiltersKeepOnlyTheBlocksTheyName) {
         EXPECT_EQ(pids.count(long(run.workload_pid)), kthreads_only ? 0u : 1u)
             << (kthreads_only ? "-k" : "-u") << ": " << run.tools[i].out.substr(0, 2000);
         int checked = 0;
+        std::vector<long> wrong;
         for (long pid : pids) {
             bool known = false;
             bool kthread = bpfscope::test::is_kernel_thread(pid, known);
             if (!known)
                 continue;  // exited meanwhile
             checked++;
-            EXPECT_EQ(kthread, kthreads_only)
-                << (kthreads_only ? "-k" : "-u") << " let pid " << pid << " through";
+            if (kthread != kthreads_only)
+                wrong.push_back(pid);
         }
         EXPECT_GT(checked, 0) << run.tools[i].out.substr(0, 2000);
+        EXPECT_TRUE(wrong.empty()) << (kthreads_only ? "-k" : "-u") << " let " << wrong.size()
+                                   << " wrong processes through, e.g. pid " << wrong.front();
     }
 }
 
