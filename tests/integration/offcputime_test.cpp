@@ -19,6 +19,7 @@ using bpfscope::test::contains;
 using bpfscope::test::json_stacks;
 using bpfscope::test::parse_folded_lines;
 using bpfscope::test::parse_json_lines;
+using bpfscope::test::read_file;
 using bpfscope::test::run_process;
 using bpfscope::test::section_fields;
 using bpfscope::test::total_of;
@@ -37,19 +38,7 @@ std::string artifact_dir(const std::string& name) {
     return dir;
 }
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 }  // namespace
-
-#define ASSERT_TRACED(run)                                                \
-    do {                                                                  \
-        ASSERT_TRUE((run).error.empty()) << (run).error;                  \
-        for (const auto& tool : (run).tools)                              \
-            ASSERT_EQ(tool.exit_code, 0) << tool.err << "\n" << tool.out; \
-    } while (0)
 
 TEST(Offcputime, BlockerStackIsCompleteAndTotalMatchesSleepOnBothBackends) {
     BPFSCOPE_REQUIRE_ROOT("loads BPF programs");
@@ -307,30 +296,18 @@ TEST(Offcputime, OutputFilesAndStackOptionsOnOneRun) {
 
     // --stack-storage-size 16: at most 16 stacks kept, the rest counted as drops
     // and reported.
-    json tiny = json::parse(run.tools[3].out);
-    EXPECT_LE(tiny["stacks"]["samples"].size(), 16u);
-    bool dropped = false;
-    for (const auto& warning : tiny["warnings"])
-        dropped = dropped || contains(warning.get<std::string>(), "aggregation map full");
-    EXPECT_TRUE(dropped) << "no drops reported: " << tiny["warnings"];
+    bpfscope::test::check_storage_drops(json::parse(run.tools[3].out), "aggregation map full");
 
     // -i 0.15 -T: several reports, each timestamped and covering its own
     // interval, together the whole sleep.
-    auto reports = parse_json_lines(run.tools[4].out);
-    EXPECT_GE(reports.size(), 2u) << "-i ignored (one report):\n" << run.tools[4].out;
-    double interval_sum = 0;
-    for (const auto& report : reports) {
-        EXPECT_TRUE(bpfscope::test::is_wall_clock_timestamp(report["timestamp"]))
-            << "-T ignored: " << report["timestamp"];
-        interval_sum += total_of(json_stacks(report), kBlockerStack);
-    }
+    double interval_sum = bpfscope::test::check_timestamped_intervals(
+        run.tools[4].out,
+        [](const json& report) { return total_of(json_stacks(report), kBlockerStack); });
     EXPECT_LT(std::fabs(interval_sum - double(slept_us)), 0.10 * double(slept_us))
         << "intervals do not add up to the sleep (reports not reset?)";
 
     // --count 2: two reports, then the tool ends by itself.
-    auto counted_result = counted.wait(std::chrono::seconds(10));
-    EXPECT_EQ(counted_result.exit_code, 0) << "--count ignored: " << counted_result.err;
-    EXPECT_EQ(parse_json_lines(counted_result.out).size(), 2u) << counted_result.out;
+    bpfscope::test::check_counted_run(counted);
 }
 
 // The low-overhead design (kernel stack at switch-in, stacks reused while the

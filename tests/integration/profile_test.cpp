@@ -17,6 +17,7 @@ using bpfscope::test::contains;
 using bpfscope::test::json_stacks;
 using bpfscope::test::parse_folded_lines;
 using bpfscope::test::parse_json_lines;
+using bpfscope::test::read_file;
 using bpfscope::test::trace_gated;
 using bpfscope::test::workload_figure;
 using nlohmann::json;
@@ -33,18 +34,7 @@ double sum_values(const std::map<std::string, double>& stacks) {
     return total;
 }
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 }  // namespace
-
-#define ASSERT_TRACED(run)                                                \
-    do {                                                                  \
-        ASSERT_TRUE((run).error.empty()) << (run).error;                  \
-        for (const auto& tool : (run).tools)                              \
-            ASSERT_EQ(tool.exit_code, 0) << tool.err << "\n" << tool.out; \
-    } while (0)
 
 // One run of the burner (2 s, 75% in burn_heavy) beside a syscall-heavy pipe
 // ping-pong, each option with a tracer of its own: the ratio (-F), -c, -L, -U,
@@ -142,28 +132,15 @@ TEST(Profile, CpuBurnerRatioAndOptionsOnOneRun) {
     EXPECT_DOUBLE_EQ(pprof_total, total);
 
     // --stack-storage-size 16 (whole system): at most 16 stacks, the rest reported as drops.
-    json tiny = json::parse(run.tools[6].out);
-    EXPECT_LE(tiny["stacks"]["samples"].size(), 16u);
-    bool dropped = false;
-    for (const auto& warning : tiny["warnings"])
-        dropped = dropped || contains(warning.get<std::string>(), "map full");
-    EXPECT_TRUE(dropped) << "no drops reported: " << tiny["warnings"];
+    bpfscope::test::check_storage_drops(json::parse(run.tools[6].out), "map full");
 
     // -i 0.4 -T: several timestamped reports that add up to one whole run's samples.
-    auto reports = parse_json_lines(run.tools[7].out);
-    EXPECT_GE(reports.size(), 2u) << "-i ignored (one report):\n" << run.tools[7].out;
-    double interval_sum = 0;
-    for (const auto& report : reports) {
-        EXPECT_TRUE(bpfscope::test::is_wall_clock_timestamp(report["timestamp"]))
-            << "-T ignored: " << report["timestamp"];
-        interval_sum += sum_values(json_stacks(report));
-    }
+    double interval_sum = bpfscope::test::check_timestamped_intervals(
+        run.tools[7].out, [](const json& report) { return sum_values(json_stacks(report)); });
     EXPECT_NEAR(interval_sum, total, 0.15 * total) << "reports not reset per interval?";
 
     // --count 2: two reports, then the tool ends by itself.
-    auto counted_result = counted.wait(std::chrono::seconds(10));
-    EXPECT_EQ(counted_result.exit_code, 0) << "--count ignored: " << counted_result.err;
-    EXPECT_EQ(parse_json_lines(counted_result.out).size(), 2u) << counted_result.out;
+    bpfscope::test::check_counted_run(counted);
 }
 
 TEST(Profile, JsonCpuFilterAndKernelOnly) {

@@ -55,13 +55,6 @@ double field(const json& section, const char* name) {
 
 }  // namespace
 
-#define ASSERT_TRACED(run)                                                \
-    do {                                                                  \
-        ASSERT_TRUE((run).error.empty()) << (run).error;                  \
-        for (const auto& tool : (run).tools)                              \
-            ASSERT_EQ(tool.exit_code, 0) << tool.err << "\n" << tool.out; \
-    } while (0)
-
 // One run of the pipe ping-pong (in a cgroup of its own, another ping-pong
 // outside it), each option with a tracer of its own: the histogram itself,
 // -m, -L, -c with -P, --raw-tp, -i with -T, -i with --count.
@@ -141,20 +134,16 @@ TEST(Runqlat, PipeWorkloadHistogramAndOptionsOnOneRun) {
     EXPECT_NEAR(field(raw["sections"][0], "count"), count, 0.02 * count);
 
     // -i 0.2 -T: timestamped reports, reset each interval, adding up to the whole run.
-    auto reports = parse_json_lines(run.tools[5].out);
-    EXPECT_GE(reports.size(), 2u) << "-i ignored:\n" << run.tools[5].out;  // without -i: one
-    double interval_sum = 0;
-    for (const auto& report : reports) {
-        EXPECT_TRUE(bpfscope::test::is_wall_clock_timestamp(report["timestamp"]))
-            << "-T ignored: " << report["timestamp"];
-        for (const auto& s : report["sections"]) interval_sum += field(s, "count");
-    }
+    double interval_sum =
+        bpfscope::test::check_timestamped_intervals(run.tools[5].out, [](const json& report) {
+            double sum = 0;
+            for (const auto& s : report["sections"]) sum += field(s, "count");
+            return sum;
+        });
     EXPECT_NEAR(interval_sum, count, 0.02 * count) << "reports not reset per interval?";
 
     // -i 0.2 --count 2: two reports, then runqlat ends by itself.
-    auto counted_result = counted.wait(std::chrono::seconds(10));
-    EXPECT_EQ(counted_result.exit_code, 0) << "--count ignored: " << counted_result.err;
-    EXPECT_EQ(parse_json_lines(counted_result.out).size(), 2u) << counted_result.out;
+    bpfscope::test::check_counted_run(counted);
 }
 
 TEST(Runqlat, PerProcessHistogramsAndPositionalIntervals) {

@@ -1,6 +1,8 @@
 #pragma once
 // Shared by the stack tool tests (offcputime, profile, runqlat): run tracers
 // beside a gated workload, read their JSON and the kernel's view of a task.
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <functional>
 #include <map>
@@ -12,6 +14,15 @@
 
 #include "stack_workload.h"
 #include "support/process.h"
+
+// Every tracer became ready and exited cleanly (fatal: the checks after it
+// read their output).
+#define ASSERT_TRACED(run)                                                \
+    do {                                                                  \
+        ASSERT_TRUE((run).error.empty()) << (run).error;                  \
+        for (const auto& tool : (run).tools)                              \
+            ASSERT_EQ(tool.exit_code, 0) << tool.err << "\n" << tool.out; \
+    } while (0)
 
 namespace bpfscope::test {
 
@@ -107,6 +118,44 @@ inline bool is_kernel_thread(long pid, bool& known) {
 inline bool is_wall_clock_timestamp(const nlohmann::json& value) {
     return value.is_string() && std::regex_match(value.get<std::string>(),
                                                  std::regex(R"([0-2][0-9]:[0-5][0-9]:[0-6][0-9])"));
+}
+
+inline std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Checks the output of a tool run with -j -T -i: at least two reports (one
+// without -i), each timestamped. Returns the sum of `value_of` over the reports
+// (each covers its own interval, so it adds up to the whole run's figure).
+inline double check_timestamped_intervals(
+    const std::string& out, const std::function<double(const nlohmann::json&)>& value_of) {
+    auto reports = parse_json_lines(out);
+    EXPECT_GE(reports.size(), 2u) << "-i ignored (one report):\n" << out;
+    double sum = 0;
+    for (const auto& report : reports) {
+        EXPECT_TRUE(is_wall_clock_timestamp(report["timestamp"]))
+            << "-T ignored: " << report["timestamp"];
+        sum += value_of(report);
+    }
+    return sum;
+}
+
+// A tool started with -j -i ... --count 2: it wrote two reports and ended by itself.
+inline void check_counted_run(BackgroundProcess& counted) {
+    auto result = counted.wait(std::chrono::seconds(10));
+    EXPECT_EQ(result.exit_code, 0) << "--count ignored: " << result.err;
+    EXPECT_EQ(parse_json_lines(result.out).size(), 2u) << result.out;
+}
+
+// A stack tool's JSON report from a run with a tiny --stack-storage-size: at
+// most 16 stacks kept, and a WARNING about what was dropped.
+inline void check_storage_drops(const nlohmann::json& report, const std::string& warning) {
+    EXPECT_LE(report["stacks"]["samples"].size(), 16u);
+    bool dropped = false;
+    for (const auto& line : report["warnings"])
+        dropped = dropped || contains(line.get<std::string>(), warning);
+    EXPECT_TRUE(dropped) << "no drops reported: " << report["warnings"];
 }
 
 }  // namespace bpfscope::test

@@ -50,6 +50,16 @@ std::string fill_of(const std::string& svg, const std::string& name) {
     return svg.substr(fill + 6, svg.find('"', fill + 6) - fill - 6);
 }
 
+// Renders DIR/in.folded with `extra` options to DIR/o.svg; returns the SVG.
+std::string render_svg(const std::string& dir, const std::vector<std::string>& extra) {
+    std::vector<std::string> argv = {bin("bpfscope"), "flamegraph", "-o", dir + "/o.svg"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.push_back(dir + "/in.folded");
+    auto result = run_process(argv);
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return read(dir + "/o.svg");
+}
+
 }  // namespace
 
 TEST(FlamegraphCli, ReadsStdinAndReportsMalformedLines) {
@@ -143,14 +153,7 @@ TEST(FlamegraphCli, DiffOfTwoFilesColoursGrowthRedAndShrinkBlue) {
 TEST(FlamegraphCli, FlamegraphPlOptionsChangeTheOutput) {
     std::string dir = work_dir("options");
     write(dir + "/in.folded", "app;main;work 90\napp;main;tiny 1\napp;idle 9\n");
-    auto render = [&](std::vector<std::string> extra) {
-        std::vector<std::string> argv = {bin("bpfscope"), "flamegraph", "-o", dir + "/o.svg"};
-        argv.insert(argv.end(), extra.begin(), extra.end());
-        argv.push_back(dir + "/in.folded");
-        auto result = run_process(argv);
-        EXPECT_EQ(result.exit_code, 0) << result.err;
-        return read(dir + "/o.svg");
-    };
+    auto render = [&](const std::vector<std::string>& extra) { return render_svg(dir, extra); };
     std::string plain = render({});
     EXPECT_NE(plain.find(">Flame Graph</text>"), std::string::npos);
     EXPECT_NE(plain.find("width=\"1200\""), std::string::npos);
@@ -208,13 +211,8 @@ TEST(FlamegraphCli, FontSizeFontTypeAndMinWidthInPixels) {
     // a total of 1180 one sample is one pixel wide: "tiny" is 1 px.
     write(dir + "/in.folded", "app;big 1179\napp;tiny 1\n");
     auto render = [&](std::vector<std::string> extra) {
-        std::vector<std::string> argv = {bin("bpfscope"), "flamegraph", "--width",
-                                         "1200",          "-o",         dir + "/o.svg"};
-        argv.insert(argv.end(), extra.begin(), extra.end());
-        argv.push_back(dir + "/in.folded");
-        auto result = run_process(argv);
-        EXPECT_EQ(result.exit_code, 0) << result.err;
-        return read(dir + "/o.svg");
+        extra.insert(extra.begin(), {"--width", "1200"});
+        return render_svg(dir, extra);
     };
     std::string plain = render({});
     EXPECT_NE(plain.find("font-size: 12px"), std::string::npos);
@@ -241,29 +239,23 @@ struct PaletteRange {
     ChannelRange r, g, b;
 };
 
+// flamegraph.pl's color(): each channel is base + int(span * v), v in [0, 1],
+// so its range is [base, base + span]; "wakeup" falls through to "aqua".
 PaletteRange flamegraph_pl(const std::string& palette) {
-    // flamegraph.pl's color(): theme palettes, then the colour palettes.
-    if (palette == "hot")
-        return {{205, 255}, {0, 230}, {0, 55}};
-    if (palette == "mem")
-        return {{0, 0}, {190, 240}, {0, 210}};
-    if (palette == "io")
-        return {{80, 140}, {80, 140}, {190, 245}};
-    if (palette == "red")
-        return {{200, 255}, {50, 130}, {50, 130}};
-    if (palette == "green")
-        return {{50, 110}, {200, 255}, {50, 110}};
-    if (palette == "blue")
-        return {{80, 140}, {80, 140}, {205, 255}};
-    if (palette == "yellow")
-        return {{175, 230}, {175, 230}, {50, 70}};
-    if (palette == "purple")
-        return {{190, 255}, {80, 140}, {190, 255}};
-    if (palette == "aqua" || palette == "wakeup")  // wakeup falls through to aqua
-        return {{50, 110}, {165, 220}, {165, 220}};
-    if (palette == "orange")
-        return {{190, 255}, {90, 155}, {0, 0}};
-    return {{0, 0}, {0, 0}, {0, 0}};
+    static const std::map<std::string, PaletteRange> ranges = {
+        {"hot", {{205, 255}, {0, 230}, {0, 55}}},         // r 205+50v3, g 230v1, b 55v2
+        {"mem", {{0, 0}, {190, 240}, {0, 210}}},          // r 0, g 190+50v2, b 210v1
+        {"io", {{80, 140}, {80, 140}, {190, 245}}},       // r=g 80+60v1, b 190+55v2
+        {"red", {{200, 255}, {50, 130}, {50, 130}}},      // r 200+55v1, g=b 50+80v1
+        {"green", {{50, 110}, {200, 255}, {50, 110}}},    // g 200+55v1, r=b 50+60v1
+        {"blue", {{80, 140}, {80, 140}, {205, 255}}},     // b 205+50v1, r=g 80+60v1
+        {"yellow", {{175, 230}, {175, 230}, {50, 70}}},   // r=g 175+55v1, b 50+20v1
+        {"purple", {{190, 255}, {80, 140}, {190, 255}}},  // r=b 190+65v1, g 80+60v1
+        {"aqua", {{50, 110}, {165, 220}, {165, 220}}},    // r 50+60v1, g=b 165+55v1
+        {"wakeup", {{50, 110}, {165, 220}, {165, 220}}},
+        {"orange", {{190, 255}, {90, 155}, {0, 0}}},  // r 190+65v1, g 90+65v1, b 0
+    };
+    return ranges.at(palette);
 }
 
 // Where bpfscope's palette box is wider than flamegraph.pl's line on one
@@ -279,6 +271,20 @@ std::optional<ChannelRange> known_deviation(const std::string& palette, char cha
     if (it == deviations.end())
         return std::nullopt;
     return it->second;
+}
+
+// "" when `rgb` lies in `family`'s ranges, else which channel is outside.
+std::string outside_palette(const std::string& family, const std::array<int, 3>& rgb) {
+    PaletteRange expected = flamegraph_pl(family);
+    const ChannelRange ranges[] = {expected.r, expected.g, expected.b};
+    for (int c = 0; c < 3; c++) {
+        ChannelRange range = known_deviation(family, "rgb"[c]).value_or(ranges[c]);
+        if (rgb[c] < range.low || rgb[c] > range.high)
+            return std::string("channel ") + "rgb"[c] + " = " + std::to_string(rgb[c]) +
+                   ", expected [" + std::to_string(range.low) + ", " + std::to_string(range.high) +
+                   "]";
+    }
+    return "";
 }
 
 // name -> fill of every frame in an SVG.
@@ -305,24 +311,14 @@ TEST(FlamegraphCli, EachPaletteColoursFramesInFlamegraphPlRanges) {
                                    "-o", dir + "/p.svg", dir + "/in.folded"});
         ASSERT_EQ(result.exit_code, 0) << result.err;
         auto colours = fills(read(dir + "/p.svg"));
-        PaletteRange expected = flamegraph_pl(palette);
         int outside = 0;
         std::string first_outside;
         for (int i = 0; i < 40; i++) {
             std::string name = "f" + std::to_string(i);
             ASSERT_TRUE(colours.count(name)) << name;
-            const auto& rgb = colours[name];
-            const ChannelRange ranges[] = {expected.r, expected.g, expected.b};
-            for (int c = 0; c < 3; c++) {
-                ChannelRange range = known_deviation(palette, "rgb"[c]).value_or(ranges[c]);
-                if (rgb[c] < range.low || rgb[c] > range.high) {
-                    if (outside++ == 0)
-                        first_outside = name + " channel " + "rgb"[c] + " = " +
-                                        std::to_string(rgb[c]) + ", expected [" +
-                                        std::to_string(range.low) + ", " +
-                                        std::to_string(range.high) + "]";
-                }
-            }
+            std::string problem = outside_palette(palette, colours[name]);
+            if (!problem.empty() && outside++ == 0)
+                first_outside = name + ": " + problem;
         }
         EXPECT_EQ(outside, 0) << "e.g. " << first_outside;
     }
@@ -348,15 +344,6 @@ TEST(FlamegraphCli, EachPaletteColoursFramesInFlamegraphPlRanges) {
         ASSERT_EQ(result.exit_code, 0) << result.err;
         auto colours = fills(read(dir + "/m.svg"));
         ASSERT_TRUE(colours.count(e.name));
-        const auto& rgb = colours[e.name];
-        PaletteRange expected = flamegraph_pl(e.family);
-        const ChannelRange ranges[] = {expected.r, expected.g, expected.b};
-        for (int c = 0; c < 3; c++) {
-            ChannelRange range = known_deviation(e.family, "rgb"[c]).value_or(ranges[c]);
-            EXPECT_GE(rgb[c], range.low) << "channel "
-                                         << "rgb"[c];
-            EXPECT_LE(rgb[c], range.high) << "channel "
-                                          << "rgb"[c];
-        }
+        EXPECT_EQ(outside_palette(e.family, colours[e.name]), "");
     }
 }
