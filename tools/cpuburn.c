@@ -1,5 +1,7 @@
 // Burns CPU in two named functions in a known ratio.
 // usage: cpuburn [seconds=3] [percent_in_burn_heavy=75] [start_delay_ms=0]
+// Prints "rounds=N heavy_percent=P cpu_us=C" (C: its own CPU time, for
+// checking a sampler's rate).
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +50,9 @@ int main(int argc, char** argv) {
         burn_light(light);
         rounds++;
     }
-    printf("rounds=%ld heavy_percent=%ld\n", rounds, heavy);
+    struct timespec cpu;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+    printf("rounds=%ld heavy_percent=%ld cpu_us=%lld\n", rounds, heavy,
+           (long long)cpu.tv_sec * 1000000 + cpu.tv_nsec / 1000);
     return 0;
 }

@@ -132,10 +132,23 @@ TEST(FlameDiff, DeltasAreAfterMinusBeforeSummedOverEachFrame) {
     EXPECT_EQ(FlameColorer::diff_color(15, 15, false), (Rgb{255, 0, 0}));
     EXPECT_EQ(FlameColorer::diff_color(-15, 15, false), (Rgb{0, 0, 255}));
     EXPECT_EQ(FlameColorer::diff_color(-15, 15, true), (Rgb{255, 0, 0}));
-    Rgb half = FlameColorer::diff_color(7.5, 15, false);
-    EXPECT_EQ(half.r, 255);
-    EXPECT_EQ(half.g, 115);
-    EXPECT_EQ(half.b, 115);
+    // Between, the colour fades linearly from white, as flamegraph.pl's
+    // color_scale: the other two channels fall in proportion to delta/max
+    // from where the faintest change starts (just under white, so that a tiny
+    // change is still visible).
+    Rgb faintest = FlameColorer::diff_color(1e-9, 15, false);
+    EXPECT_EQ(faintest.r, 255);
+    EXPECT_LT(faintest.g, 255);
+    EXPECT_GT(faintest.g, 128);
+    for (double delta : {3.75, 7.5, 11.25}) {
+        Rgb more = FlameColorer::diff_color(delta, 15, false);
+        Rgb less = FlameColorer::diff_color(-delta, 15, false);
+        double expected = faintest.g * (1 - delta / 15);
+        EXPECT_EQ(more.r, 255) << delta;
+        EXPECT_NEAR(more.g, expected, 1) << delta;
+        EXPECT_EQ(more.b, more.g) << delta;
+        EXPECT_EQ(less, (Rgb{more.g, more.g, 255})) << delta;  // the same fade, in blue
+    }
 }
 
 TEST(FlameDiff, NormalizeScalesBeforeToTheAfterTotal) {
@@ -160,6 +173,7 @@ TEST(FlameColors, HashColourIsStablePerNameAndInsideThePalette) {
     EXPECT_EQ(second.color("do_syscall_64"), a);  // order and instance do not matter
     EXPECT_EQ(first.color("do_syscall_64"), a);
     EXPECT_NE(first.color("do_syscall_64"), first.color("do_syscall_65"));
+    // flamegraph.pl's "hot": r = 205 + 50 v, g = 230 v, b = 55 v.
     for (const char* name : {"a", "main", "std::vector<int>::push_back", "x"}) {
         Rgb c = first.color(name);
         EXPECT_GE(c.r, 205);

@@ -92,16 +92,22 @@ OffcpuSkeleton load(const OffcpuOptions& o, bool btf) {
     return skel;
 }
 
-std::vector<RawStack> read_blocks(offcputime_bpf* skel, const OffcpuOptions& o) {
+// With `reset` (interval reports), the blocks read are deleted: each report
+// covers its own interval.
+std::vector<RawStack> read_blocks(offcputime_bpf* skel, const OffcpuOptions& o, bool reset) {
     int stacks_fd = bpf_map__fd(skel->maps.stacks);
     std::vector<RawStack> raw;
+    std::vector<offcpu_key> read_keys;
     for_each_map_entry<offcpu_key, offcpu_value>(
         bpf_map__fd(skel->maps.blocks), [&](const offcpu_key& key, const offcpu_value& value) {
             RawStack stack = raw_stack_from_key(key, stacks_fd, OFFCPU_MAX_STACK_DEPTH);
             stack.want_kernel = !o.user_only;
             stack.value = std::floor(double(value.total_ns) / 1000.0);
             raw.push_back(std::move(stack));
+            read_keys.push_back(key);
         });
+    for (const auto& key : reset ? read_keys : std::vector<offcpu_key>{})
+        bpf_map_delete_elem(bpf_map__fd(skel->maps.blocks), &key);
     return raw;
 }
 
@@ -172,55 +178,66 @@ int offcputime_main(int argc, char** argv) {
     spdlog::info("tracing off-CPU time (us) of {}",
                  o.pids.empty() && o.tids.empty() ? "all threads" : "the selected threads");
     auto start = std::chrono::steady_clock::now();
+    // One report per interval (-i) and at the end; intervals report and reset the blocks.
+    auto report_interval = [&](bool final) {
+        if (final)
+            link.reset();  // stop measuring before reading
+        new_pids.poll(0);
+
+        report::StackProfile profile;
+        profile.sample_type = "offcpu";
+        profile.unit = "microseconds";
+        profile.duration_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::steady_clock::now() - start)
+                                  .count();
+        // bpf_get_task_stack() leaves out scheduler functions (__sched text); the
+        // switch-out capture drops them too, so both designs name stacks alike.
+        assemble_profile(read_blocks(skel.get(), o, !final), symbols, AssembleOptions{true, true},
+                         profile);
+
+        report::Report rep;
+        rep.tool = "offcputime";
+        if (o.run.timestamps)
+            rep.timestamp = wall_clock_timestamp();
+        rep.header.push_back(
+            {"attach", std::string(btf ? "tp_btf/sched_switch" : "raw_tp/sched_switch"), ""});
+        rep.header.push_back(
+            {"capture",
+             std::string(btf && o.capture == "switch-in"
+                             ? "kernel stack at switch-in, user stack at switch-out"
+                             : "both stacks at switch-out"),
+             ""});
+        auto c = read_percpu_counters(bpf_map__fd(skel->maps.counters), OFFCPU_COUNTER_COUNT);
+        auto& summary = rep.add_section("off-CPU summary", "summary");
+        summary.add("switch_outs", c[OFFCPU_SWITCHES_OUT])
+            .add("blocks_recorded", c[OFFCPU_BLOCKS_RECORDED])
+            .add("blocks_outside_min_max", c[OFFCPU_BLOCKS_FILTERED])
+            .add("user_stack_walks", c[OFFCPU_USER_STACK_WALKS])
+            .add("user_stack_reused", c[OFFCPU_USER_STACK_CACHE_HITS])
+            .add("kernel_stack_walks", c[OFFCPU_KERNEL_STACK_WALKS])
+            .add("kernel_stack_reused", c[OFFCPU_KERNEL_STACK_CACHE_HITS])
+            .add("stacks", uint64_t(profile.samples.size()));
+        for (const auto& [name, value] : symbols.stats()) summary.add("symbols_" + name, value);
+        warn_about_losses(
+            rep,
+            {{"user stacks missing (could not be read)", c[OFFCPU_USER_STACK_MISSING]},
+             {"user stacks lost: stack map full (raise --stack-storage-size)",
+              c[OFFCPU_USER_STACK_MAP_FULL]},
+             {"kernel stacks missing", c[OFFCPU_KERNEL_STACK_MISSING]},
+             {"kernel stacks lost: stack map full (raise --stack-storage-size)",
+              c[OFFCPU_KERNEL_STACK_MAP_FULL]},
+             {"blocks dropped: aggregation map full (raise --stack-storage-size)",
+              c[OFFCPU_AGGREGATION_FULL]},
+             {"us of off-CPU time in those dropped blocks", c[OFFCPU_AGGREGATION_FULL_NS] / 1000},
+             {"switch-outs not timed: task storage unavailable", c[OFFCPU_TASK_STORAGE_FAILED]},
+             {"new-process events lost (symbols of short-lived processes may be missing)",
+              c[OFFCPU_NEW_PID_LOST]}});
+        write_stack_result(profile, rep, StackResultOptions{o.run.json, o.folded, "us", o.files});
+        start = std::chrono::steady_clock::now();
+    };
     run_loop(
-        o.run, [](bool) {}, [&] { new_pids.poll(0); }, std::chrono::milliseconds(20));
-    link.reset();  // stop measuring before reading
-    new_pids.poll(0);
-
-    report::StackProfile profile;
-    profile.sample_type = "offcpu";
-    profile.unit = "microseconds";
-    profile.duration_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                              std::chrono::steady_clock::now() - start)
-                              .count();
-    // bpf_get_task_stack() leaves out scheduler functions (__sched text); the
-    // switch-out capture drops them too, so both designs name stacks alike.
-    assemble_profile(read_blocks(skel.get(), o), symbols, AssembleOptions{true, true}, profile);
-
-    report::Report rep;
-    rep.tool = "offcputime";
-    rep.header.push_back(
-        {"attach", std::string(btf ? "tp_btf/sched_switch" : "raw_tp/sched_switch"), ""});
-    rep.header.push_back({"capture",
-                          std::string(btf && o.capture == "switch-in"
-                                          ? "kernel stack at switch-in, user stack at switch-out"
-                                          : "both stacks at switch-out"),
-                          ""});
-    auto c = read_percpu_counters(bpf_map__fd(skel->maps.counters), OFFCPU_COUNTER_COUNT);
-    auto& summary = rep.add_section("off-CPU summary", "summary");
-    summary.add("switch_outs", c[OFFCPU_SWITCHES_OUT])
-        .add("blocks_recorded", c[OFFCPU_BLOCKS_RECORDED])
-        .add("blocks_outside_min_max", c[OFFCPU_BLOCKS_FILTERED])
-        .add("user_stack_walks", c[OFFCPU_USER_STACK_WALKS])
-        .add("user_stack_reused", c[OFFCPU_USER_STACK_CACHE_HITS])
-        .add("kernel_stack_walks", c[OFFCPU_KERNEL_STACK_WALKS])
-        .add("kernel_stack_reused", c[OFFCPU_KERNEL_STACK_CACHE_HITS])
-        .add("stacks", uint64_t(profile.samples.size()));
-    for (const auto& [name, value] : symbols.stats()) summary.add("symbols_" + name, value);
-    warn_about_losses(
-        rep, {{"user stacks missing (could not be read)", c[OFFCPU_USER_STACK_MISSING]},
-              {"user stacks lost: stack map full (raise --stack-storage-size)",
-               c[OFFCPU_USER_STACK_MAP_FULL]},
-              {"kernel stacks missing", c[OFFCPU_KERNEL_STACK_MISSING]},
-              {"kernel stacks lost: stack map full (raise --stack-storage-size)",
-               c[OFFCPU_KERNEL_STACK_MAP_FULL]},
-              {"blocks dropped: aggregation map full (raise --stack-storage-size)",
-               c[OFFCPU_AGGREGATION_FULL]},
-              {"us of off-CPU time in those dropped blocks", c[OFFCPU_AGGREGATION_FULL_NS] / 1000},
-              {"switch-outs not timed: task storage unavailable", c[OFFCPU_TASK_STORAGE_FAILED]},
-              {"new-process events lost (symbols of short-lived processes may be missing)",
-               c[OFFCPU_NEW_PID_LOST]}});
-    write_stack_result(profile, rep, StackResultOptions{o.run.json, o.folded, "us", o.files});
+        o.run, [&](bool final) { report_interval(final); }, [&] { new_pids.poll(0); },
+        std::chrono::milliseconds(20));
     return 0;
 }
 

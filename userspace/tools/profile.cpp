@@ -94,17 +94,23 @@ std::vector<CpuSampler> attach_samplers(bpf_program* program, const ProfileOptio
     return samplers;
 }
 
-std::vector<RawStack> read_samples(profile_bpf* skel, const ProfileOptions& o) {
+// With `reset` (interval reports), the samples read are deleted: each report
+// covers its own interval.
+std::vector<RawStack> read_samples(profile_bpf* skel, const ProfileOptions& o, bool reset) {
     int stacks_fd = bpf_map__fd(skel->maps.stacks);
     std::vector<RawStack> raw;
+    std::vector<profile_key> read_keys;
     for_each_map_entry<profile_key, uint64_t>(
         bpf_map__fd(skel->maps.samples), [&](const profile_key& key, uint64_t count) {
+            read_keys.push_back(key);
             RawStack stack = raw_stack_from_key(key, stacks_fd, PROFILE_MAX_STACK_DEPTH);
             // A user-mode sample has no kernel stack; show the kernel part only when present.
             stack.want_kernel = !o.user_only && (key.kernel_stack != 0 || !stack.want_user);
             stack.value = double(count);
             raw.push_back(std::move(stack));
         });
+    for (const auto& key : reset ? read_keys : std::vector<profile_key>{})
+        bpf_map_delete_elem(bpf_map__fd(skel->maps.samples), &key);
     return raw;
 }
 
@@ -165,42 +171,51 @@ int profile_main(int argc, char** argv) {
         o.period ? std::to_string(o.period) + " ns period" : std::to_string(o.frequency) + " Hz",
         samplers.size());
     auto start = std::chrono::steady_clock::now();
-    run_loop(
-        o.run, [](bool) {}, [&] { new_pids.poll(0); }, std::chrono::milliseconds(20));
     size_t cpus = samplers.size();
-    samplers.clear();  // stop sampling before reading
-    new_pids.poll(0);
+    // One report per interval (-i) and at the end; intervals report and reset the samples.
+    auto report_interval = [&](bool final) {
+        if (final)
+            samplers.clear();  // stop sampling before reading
+        new_pids.poll(0);
 
-    report::StackProfile profile;
-    profile.sample_type = "cpu";
-    profile.unit = "count";
-    profile.period = o.period ? o.period : 1000000000ull / o.frequency;
-    profile.period_unit = "nanoseconds";
-    profile.duration_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                              std::chrono::steady_clock::now() - start)
-                              .count();
-    assemble_profile(read_samples(skel.get(), o), symbols, AssembleOptions{}, profile);
+        report::StackProfile profile;
+        profile.sample_type = "cpu";
+        profile.unit = "count";
+        profile.period = o.period ? o.period : 1000000000ull / o.frequency;
+        profile.period_unit = "nanoseconds";
+        profile.duration_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::steady_clock::now() - start)
+                                  .count();
+        assemble_profile(read_samples(skel.get(), o, !final), symbols, AssembleOptions{}, profile);
 
-    report::Report rep;
-    rep.tool = "profile";
-    rep.header.push_back({"event", std::string("cpu-clock"), ""});
-    rep.header.push_back({"cpus", uint64_t(cpus), ""});
-    auto c = read_percpu_counters(bpf_map__fd(skel->maps.counters), PROFILE_COUNTER_COUNT);
-    auto& summary = rep.add_section("sampling summary", "summary");
-    summary.add("samples", c[PROFILE_SAMPLES])
-        .add("idle_samples_skipped", c[PROFILE_IDLE_SKIPPED])
-        .add("stacks", uint64_t(profile.samples.size()));
-    for (const auto& [name, value] : symbols.stats()) summary.add("symbols_" + name, value);
-    warn_about_losses(
-        rep,
-        {{"user stacks missing (could not be read)", c[PROFILE_USER_STACK_MISSING]},
-         {"kernel stacks missing", c[PROFILE_KERNEL_STACK_MISSING]},
-         {"stacks lost: stack map full (raise --stack-storage-size)", c[PROFILE_STACK_MAP_FULL]},
-         {"samples dropped: aggregation map full (raise --stack-storage-size)",
-          c[PROFILE_AGGREGATION_FULL]},
-         {"new-process events lost (symbols of short-lived processes may be missing)",
-          c[PROFILE_NEW_PID_LOST]}});
-    write_stack_result(profile, rep, StackResultOptions{o.run.json, o.folded, "samples", o.files});
+        report::Report rep;
+        rep.tool = "profile";
+        if (o.run.timestamps)
+            rep.timestamp = wall_clock_timestamp();
+        rep.header.push_back({"event", std::string("cpu-clock"), ""});
+        rep.header.push_back({"cpus", uint64_t(cpus), ""});
+        auto c = read_percpu_counters(bpf_map__fd(skel->maps.counters), PROFILE_COUNTER_COUNT);
+        auto& summary = rep.add_section("sampling summary", "summary");
+        summary.add("samples", c[PROFILE_SAMPLES])
+            .add("idle_samples_skipped", c[PROFILE_IDLE_SKIPPED])
+            .add("stacks", uint64_t(profile.samples.size()));
+        for (const auto& [name, value] : symbols.stats()) summary.add("symbols_" + name, value);
+        warn_about_losses(
+            rep, {{"user stacks missing (could not be read)", c[PROFILE_USER_STACK_MISSING]},
+                  {"kernel stacks missing", c[PROFILE_KERNEL_STACK_MISSING]},
+                  {"stacks lost: stack map full (raise --stack-storage-size)",
+                   c[PROFILE_STACK_MAP_FULL]},
+                  {"samples dropped: aggregation map full (raise --stack-storage-size)",
+                   c[PROFILE_AGGREGATION_FULL]},
+                  {"new-process events lost (symbols of short-lived processes may be missing)",
+                   c[PROFILE_NEW_PID_LOST]}});
+        write_stack_result(profile, rep,
+                           StackResultOptions{o.run.json, o.folded, "samples", o.files});
+        start = std::chrono::steady_clock::now();
+    };
+    run_loop(
+        o.run, [&](bool final) { report_interval(final); }, [&] { new_pids.poll(0); },
+        std::chrono::milliseconds(20));
     return 0;
 }
 

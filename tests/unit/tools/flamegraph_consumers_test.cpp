@@ -1,7 +1,7 @@
 // Real consumers of what bpfscope flamegraph and the stack outputs write:
 // `go tool pprof` (Debian's golang-go) reads our pprof, xmllint and Python's
-// XML parser read our SVG. Needs no root; these are integration tests because
-// they run real third-party readers on real output files.
+// XML parser read our SVG. Needs no root (label unit); a missing reader skips
+// the test (fails it under BPFSCOPE_FORBID_SKIPS).
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +15,7 @@
 #include <string>
 
 #include "report/stack_outputs.h"
+#include "support/preconditions.h"
 #include "support/process.h"
 
 namespace {
@@ -80,8 +81,7 @@ std::string pprof_total(const std::string& top_output) {
 }  // namespace
 
 TEST(FlamegraphConsumers, GoToolPprofTopTotalEqualsFoldedTotal) {
-    ASSERT_EQ(access("/usr/bin/go", X_OK), 0)
-        << "go not found: install Debian's golang-go (scripts/install-deps.sh)";
+    BPFSCOPE_REQUIRE_PROGRAM("go");
     std::string dir = artifact_dir();
     std::string folded = dir + "/pprof_input.folded";
     std::string pprof = dir + "/pprof_input.pb.gz";
@@ -101,8 +101,7 @@ TEST(FlamegraphConsumers, GoToolPprofTopTotalEqualsFoldedTotal) {
 }
 
 TEST(FlamegraphConsumers, GoToolPprofReadsStackToolOutputWithCpuTime) {
-    ASSERT_EQ(access("/usr/bin/go", X_OK), 0)
-        << "go not found: install Debian's golang-go (scripts/install-deps.sh)";
+    BPFSCOPE_REQUIRE_PROGRAM("go");
     using namespace bpfscope::report;
     // A profile as the profile tool builds it: 99 Hz samples, user and kernel frames.
     StackProfile profile;
@@ -198,7 +197,7 @@ TEST(FlamegraphConsumers, SvgIsWellFormedXmlWithEscapedNames) {
                                  "sub & title", "--countname", "ms & <x>", "-o", svg, folded});
     ASSERT_EQ(rendered.exit_code, 0) << rendered.err;
 
-    ASSERT_EQ(access("/usr/bin/xmllint", X_OK), 0) << "xmllint not found: install libxml2-utils";
+    BPFSCOPE_REQUIRE_PROGRAM("xmllint");
     auto lint = run_process({"xmllint", "--noout", svg});
     EXPECT_EQ(lint.exit_code, 0) << lint.err;
 

@@ -3,7 +3,7 @@
 // (--remote-debugging-pipe: JSON messages separated by NUL on fds 3 and 4),
 // hovers and clicks a frame with real input events, answers the search
 // prompt, reloads, and keeps a screenshot in the build directory.
-// Needs no root; it is an integration test because it needs a real consumer.
+// Needs no root (label unit); without Chromium the test is skipped.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -26,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/preconditions.h"
 #include "support/process.h"
 
 namespace {
@@ -311,8 +312,7 @@ std::string matched_text(Browser& browser) {
 }  // namespace
 
 TEST(FlamegraphChromium, ClickZoomsSearchMatchesStateSurvivesReload) {
-    ASSERT_EQ(access(kChromium, X_OK), 0)
-        << kChromium << " not found: install Debian's chromium (scripts/install-deps.sh)";
+    BPFSCOPE_REQUIRE_PROGRAM(kChromium);
     std::string dir = artifact_dir();
     std::string folded = dir + "/chromium.folded";
     std::string svg = dir + "/chromium.svg";
