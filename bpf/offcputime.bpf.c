@@ -29,6 +29,7 @@
 const volatile bool kernel_threads_only = false;
 const volatile bool user_threads_only = false;
 const volatile int state_filter = -1;       /* -1: any task state */
+#define TASK_STATE_BITS 0xff                 /* below TASK_WAKEKILL (0x100) */
 const volatile __u64 min_block_ns = 1000;
 const volatile __u64 max_block_ns = ~0ULL;
 const volatile bool capture_user = true;
@@ -155,7 +156,10 @@ static __always_inline bool task_selected(struct task_struct *task, __u32 tgid, 
 		if (user_threads_only && kthread)
 			return false;
 	}
-	if (state_filter != -1 && task_state(task) != (unsigned int)state_filter)
+	/* Compare the state bits only (R=0, S=1, D=2, ...): since 6.1 a sleep in
+	 * nanosleep is TASK_INTERRUPTIBLE|TASK_FREEZABLE (0x2001) and a killable
+	 * wait is TASK_UNINTERRUPTIBLE|TASK_WAKEKILL (0x102); both still mean S and D. */
+	if (state_filter != -1 && (task_state(task) & TASK_STATE_BITS) != (unsigned int)state_filter)
 		return false;
 	return true;
 }

@@ -135,7 +135,7 @@ TEST(Offcputime, JsonUserOnlyAndKernelOnly) {
 
 // The block filters on one run of a workload with long blocks (main -> outer ->
 // inner, 40 ms) and short ones (main -> brief_pause, 2 ms), each with a tracer
-// of its own: -m, -M, --state, -t, -u, -k.
+// of its own: -m, -M, --state D, -t, -u, -k, --state S.
 TEST(Offcputime, BlockFiltersKeepOnlyTheBlocksTheyName) {
     BPFSCOPE_REQUIRE_ROOT("loads BPF programs");
     auto run = trace_gated("offcputime", {bin("blocker"), "10", "40", "0", "2000", "5"},
@@ -145,7 +145,8 @@ TEST(Offcputime, BlockFiltersKeepOnlyTheBlocksTheyName) {
                             {"-p", "{pid}", "-f", "--state", "2"},
                             {"-t", "{pid}", "-j"},
                             {"-j", "-u"},
-                            {"-j", "-k"}});
+                            {"-j", "-k"},
+                            {"-p", "{pid}", "-f", "--state", "S"}});
     ASSERT_TRACED(run);
     long long long_us = workload_figure(run.workload_out, "slept_us");
     long long short_us = workload_figure(run.workload_out, "short_total_us");
@@ -172,11 +173,16 @@ TEST(Offcputime, BlockFiltersKeepOnlyTheBlocksTheyName) {
     EXPECT_EQ(total_of(at_most, long_stack), 0) << "-M ignored:\n" << run.tools[2].out;
     EXPECT_TRUE(near(total_of(at_most, short_stack), short_us)) << run.tools[2].out;
 
-    // nanosleep never sleeps in D (2). (It sleeps in S|FREEZABLE, 0x2001 since
-    // Linux 6.1, which --state S does not match today: the positive case of
-    // --state S is checked on a pipe wait, see DefaultDesignEqualsStraightforwardDesign.)
+    // nanosleep never sleeps in D (2). It sleeps in S, spelled S|FREEZABLE
+    // (0x2001) since Linux 6.1: --state S compares the state bits, so it keeps
+    // every nanosleep block, long and short.
     EXPECT_EQ(total_of(parse_folded_lines(run.tools[3].out), "blocker;"), 0) << "--state ignored:\n"
                                                                              << run.tools[3].out;
+    auto sleeping = parse_folded_lines(run.tools[7].out);
+    EXPECT_TRUE(near(total_of(sleeping, long_stack), long_us))
+        << "--state S lost nanosleep blocks:\n"
+        << run.tools[7].out;
+    EXPECT_TRUE(near(total_of(sleeping, short_stack), short_us)) << run.tools[7].out;
 
     // -t TID alone (no -p): only that thread, with all its sleeps.
     json thread = json::parse(run.tools[4].out);
