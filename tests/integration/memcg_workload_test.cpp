@@ -294,8 +294,8 @@ TEST(MemcgTool, CompareSameAndSlowedReader) {
     EXPECT_EQ(three_json["comparisons"][1]["latency"][0]["verdict"], "B slower")
         << three_json["comparisons"][1]["latency"][0];
 
-    // --min-effect: a difference smaller than it is never called, however sure.
-    // (The slowed reader is a few times slower, far below 1000x.)
+    // --min-effect PCT: a difference smaller than it is never called, however
+    // sure. (The slowed reader is a few times slower, far below 1000%, i.e. 11x.)
     auto tolerant =
         run_process({bin("bpfscope"), "memcg", "compare", a, slow, "--min-effect", "1000", "-j"});
     ASSERT_EQ(tolerant.exit_code, 0) << tolerant.err;
@@ -304,9 +304,9 @@ TEST(MemcgTool, CompareSameAndSlowedReader) {
               "no significant difference in median latency per read")
         << tolerant_json["comparisons"][0]["latency"][0];
     EXPECT_NE(tolerant_json["comparisons"][0]["latency"][0]["reason"].get<std::string>().find(
-                  "below the minimum effect"),
+                  "below the minimum effect of 1000%"),
               std::string::npos)
-        << tolerant_json["comparisons"][0]["latency"][0];
+        << "--min-effect is a percentage: " << tolerant_json["comparisons"][0]["latency"][0];
 
     for (const auto& path : {a, b, slow}) ::unlink(path.c_str());
 }

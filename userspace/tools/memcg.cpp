@@ -175,9 +175,13 @@ int memcg_main(int argc, char** argv) {
         ->expected(2, -1);
     compare->add_flag("--force", compare_options.force,
                       "compare despite another schema version or workload");
+    // A percentage on the command line (README: --min-effect PCT), a fraction in
+    // CompareOptions and in the comparison JSON (schema field min_effect).
+    double min_effect_percent = compare_options.min_effect * 100;
     compare
-        ->add_option("--min-effect", compare_options.min_effect,
-                     "smallest relative difference ever called significant")
+        ->add_option("--min-effect", min_effect_percent,
+                     "smallest difference ever called significant, in percent")
+        ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     compare->add_flag("-j,--json", compare_json, "print the comparison as JSON");
     add_output_file_option(*compare, "--out", compare_out,
@@ -186,8 +190,10 @@ int memcg_main(int argc, char** argv) {
     if (auto exit_code = cli.parse(argc, argv))
         return *exit_code;
     options.measure.verbose = cli.verbose();
-    if (compare->parsed())
+    if (compare->parsed()) {
+        compare_options.min_effect = min_effect_percent / 100;
         return run_compare(files, compare_options, compare_json, compare_out);
+    }
     return run_measurement(options);
 }
 
