@@ -6,4 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
 cd build
-ctest --output-on-failure --timeout 900 "$@"
+# -j2: unit tests and the VM batches (two guests at once) run in parallel; the
+# integration tests are RUN_SERIAL, each alone on the kernel.
+ctest --output-on-failure --timeout 900 -j2 "$@"
