@@ -22,18 +22,12 @@ nlohmann::json to_json(const Value& value) {
 
 nlohmann::json to_json(const Log2Histogram& histogram) {
     nlohmann::json buckets = nlohmann::json::array();
-    int first = -1, last = -1;
-    for (unsigned slot = 0; slot < histogram.slots.size(); slot++) {
-        if (histogram.slots[slot] == 0)
-            continue;
-        if (first < 0)
-            first = int(slot);
-        last = int(slot);
-    }
-    for (int slot = first; first >= 0 && slot <= last; slot++) {
-        buckets.push_back({{"low", log2_slot_low(unsigned(slot))},
-                           {"high", log2_slot_high(unsigned(slot))},
-                           {"count", histogram.slots[unsigned(slot)]}});
+    if (auto range = occupied_slots(histogram.slots)) {
+        for (unsigned slot = range->first; slot <= range->last; slot++) {
+            buckets.push_back({{"low", log2_slot_low(slot)},
+                               {"high", log2_slot_high(slot)},
+                               {"count", histogram.slots[slot]}});
+        }
     }
     nlohmann::json out = {{"unit", histogram.unit},
                           {"count", histogram.count},

@@ -41,37 +41,31 @@ std::string format_bound(uint64_t value) {
 
 std::string render_histogram(const Log2Histogram& histogram, unsigned bar_width) {
     std::ostringstream out;
-    int first = -1, last = -1;
-    uint64_t peak = 0;
-    for (unsigned slot = 0; slot < histogram.slots.size(); slot++) {
-        if (histogram.slots[slot] == 0)
-            continue;
-        if (first < 0)
-            first = int(slot);
-        last = int(slot);
-        peak = std::max(peak, histogram.slots[slot]);
-    }
-    if (first < 0)
+    auto range = occupied_slots(histogram.slots);
+    if (!range)
         return "  (no events)\n";
+    const unsigned first = range->first, last = range->last;
+    uint64_t peak =
+        *std::max_element(histogram.slots.begin() + first, histogram.slots.begin() + last + 1);
     std::vector<std::string> labels;
     size_t label_width = 0;
-    for (int slot = first; slot <= last; slot++) {
+    for (unsigned slot = first; slot <= last; slot++) {
         std::string label =
-            slot == 0 ? "[0]"
-                      : fmt::format("[{}, {})", format_bound(log2_slot_low(unsigned(slot))),
-                                    slot >= 64 ? std::string("inf")
-                                               : format_bound(log2_slot_high(unsigned(slot))));
+            slot == 0
+                ? "[0]"
+                : fmt::format("[{}, {})", format_bound(log2_slot_low(slot)),
+                              slot >= 64 ? std::string("inf") : format_bound(log2_slot_high(slot)));
         label_width = std::max(label_width, label.size());
         labels.push_back(std::move(label));
     }
     out << fmt::format("  {:<{}} {:>10} distribution\n", histogram.unit, label_width, "count");
-    for (int slot = first; slot <= last; slot++) {
-        uint64_t count = histogram.slots[unsigned(slot)];
+    for (unsigned slot = first; slot <= last; slot++) {
+        uint64_t count = histogram.slots[slot];
         unsigned bar = peak ? unsigned((count * bar_width + peak - 1) / peak) : 0;
         if (count == 0)
             bar = 0;
-        out << fmt::format("  {:<{}} {:>10} |{:<{}}|\n", labels[unsigned(slot - first)],
-                           label_width, count, std::string(bar, '@'), bar_width);
+        out << fmt::format("  {:<{}} {:>10} |{:<{}}|\n", labels[slot - first], label_width, count,
+                           std::string(bar, '@'), bar_width);
     }
     return out.str();
 }
