@@ -14,12 +14,14 @@
 #include <regex>
 #include <sstream>
 
-#include "core/stack_collect.h"
 #include "memcg/compare.h"
 #include "memcg/run_report.h"
 #include "report/model.h"
+#include "report/stack_outputs.h"
 
 using namespace bpfscope;
+using report::StackResultOptions;
+using report::write_stack_result;
 using namespace bpfscope::memcg;
 using nlohmann::json;
 
