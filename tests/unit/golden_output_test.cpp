@@ -16,7 +16,9 @@
 
 #include "memcg/compare.h"
 #include "memcg/run_report.h"
+#include "report/json_writer.h"
 #include "report/model.h"
+#include "report/text_writer.h"
 #include "report/stack_outputs.h"
 
 using namespace bpfscope;
@@ -45,12 +47,6 @@ void expect_golden(const std::string& name, const std::string& actual) {
     EXPECT_EQ(expected.str(), actual) << "output differs from " << golden_path(name);
 }
 
-// The report's creation time is the one thing that is not an input.
-std::string fixed_time(const std::string& text) {
-    static const std::regex created(R"re("created_utc": ?"[^"]*")re");
-    return std::regex_replace(text, created, R"("created_utc":"2026-01-02T03:04:05Z")");
-}
-
 CounterReading counter(std::string name, std::string unit, uint64_t value) {
     return {std::move(name), std::move(unit), true, "", value, false};
 }
@@ -58,6 +54,7 @@ CounterReading counter(std::string name, std::string unit, uint64_t value) {
 // A two-run builtin measurement with counters and kernel-side figures.
 MemcgReport builtin_report() {
     MemcgReport report;
+    report.created_utc = "2026-01-02T03:04:05Z";
     KernelIdentity& k = report.kernel;
     k.release = "6.18.0-golden";
     k.version = "#1 SMP PREEMPT_DYNAMIC";
@@ -114,6 +111,7 @@ MemcgReport builtin_report() {
 // One run on an existing cgroup, slowed, with no kernel config.
 MemcgReport cgroup_report() {
     MemcgReport report;
+    report.created_utc = "2026-01-02T03:04:05Z";
     report.kernel.release = "6.1.0-golden";
     report.kernel.machine = "aarch64";
     report.kernel.config_problem = "no /proc/config.gz and no /boot/config-6.1.0-golden";
@@ -158,7 +156,7 @@ LoadedReport loaded(const std::string& label, double median_ns, int seed, int ru
         derive_run_figures(run);
         report.runs.push_back(run);
     }
-    return parse_report(report_to_json(report).dump(), label, false);
+    return parse_report(report::json_text(memcg_report(report)), label, false);
 }
 
 json comparison() {
@@ -230,20 +228,25 @@ report::Report stack_report() {
     return rep;
 }
 
+std::string text_of(const report::Report& rep) {
+    std::ostringstream out;
+    report::write_text(out, rep);
+    return out.str();
+}
+
 }  // namespace
 
 TEST(GoldenOutput, MemcgReportJsonIsByteCompatible) {
     // --out FILE writes the compact form, -j the indented one.
-    expect_golden("memcg_report.json", fixed_time(report_to_json(builtin_report()).dump()) + "\n");
+    expect_golden("memcg_report.json", report::json_text(memcg_report(builtin_report())));
     expect_golden("memcg_report_indented.json",
-                  fixed_time(report_to_json(builtin_report()).dump(2)) + "\n");
-    expect_golden("memcg_report_cgroup.json",
-                  fixed_time(report_to_json(cgroup_report()).dump()) + "\n");
+                  report::json_text(memcg_report(builtin_report()), 2));
+    expect_golden("memcg_report_cgroup.json", report::json_text(memcg_report(cgroup_report())));
 }
 
 TEST(GoldenOutput, MemcgReportText) {
-    expect_golden("memcg_report.txt", render_report_text(builtin_report()));
-    expect_golden("memcg_report_cgroup.txt", render_report_text(cgroup_report()));
+    expect_golden("memcg_report.txt", text_of(memcg_report(builtin_report())));
+    expect_golden("memcg_report_cgroup.txt", text_of(memcg_report(cgroup_report())));
 }
 
 TEST(GoldenOutput, MemcgCompare) {

@@ -11,6 +11,7 @@
 #include "memcg/kernel_identity.h"
 #include "memcg/statistics.h"
 #include "memcg/workload.h"
+#include "report/model.h"
 
 namespace bpfscope::memcg {
 
@@ -52,12 +53,16 @@ struct MemcgReport {
     nlohmann::json tracing;  // run-wide kernel-side figures (backends, overhead); may be null
     std::vector<std::string> notes;
     std::vector<std::string> warnings;
+    std::string created_utc;  // "" = now, when the report is built
 };
 
 // Fills run.latency and the counter metrics ("task_clock_ns_per_read", ...).
 void derive_run_figures(RunRecord& run);
 
-nlohmann::json report_to_json(const MemcgReport& report);
-std::string render_report_text(const MemcgReport& report);
+// The measurement as a Report for the writers: `document` is the file schema
+// (docs/memcg.md; report::write_json prints it), the sections are the text
+// report. kernel_side: KernelTracing::text_report(), shown under "where the time
+// goes" (null without kernel-side measurement).
+report::Report memcg_report(const MemcgReport& report, const report::Report* kernel_side = nullptr);
 
 }  // namespace bpfscope::memcg
