@@ -18,8 +18,8 @@
 #include "memcg/run_report.h"
 #include "report/json_writer.h"
 #include "report/model.h"
-#include "report/text_writer.h"
 #include "report/stack_outputs.h"
+#include "report/text_writer.h"
 
 using namespace bpfscope;
 using report::StackResultOptions;

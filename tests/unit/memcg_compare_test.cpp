@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "memcg/run_report.h"
+#include "report/json_writer.h"
 
 using namespace bpfscope::memcg;
 using nlohmann::json;
@@ -84,7 +85,8 @@ TEST(MemcgCompareSchema, AcceptsWhatTheWriterProduces) {
         {"cycles", "", false, "not supported (No such file or directory)", 0, false}};
     derive_run_figures(run);
     report.runs.push_back(run);
-    auto loaded = parse_report(report_to_json(report).dump(), "written.json", false);
+    auto loaded =
+        parse_report(bpfscope::report::json_text(memcg_report(report)), "written.json", false);
     ASSERT_EQ(loaded.run_samples.size(), 1u);
     EXPECT_EQ(loaded.run_samples[0], (std::vector<double>{5000, 5100, 4900}));
     EXPECT_DOUBLE_EQ(loaded.run_metrics[0].at("task_clock_ns_per_read"), 5500);

@@ -65,4 +65,9 @@ void derive_run_figures(RunRecord& run);
 // goes" (null without kernel-side measurement).
 report::Report memcg_report(const MemcgReport& report, const report::Report* kernel_side = nullptr);
 
+// --no-workload: the same document; as text the kernel, the window watched
+// system-wide, then the kernel-side sections.
+report::Report passive_report(const MemcgReport& report, double window_s,
+                              const report::Report& kernel_side);
+
 }  // namespace bpfscope::memcg

@@ -47,13 +47,13 @@ nlohmann::json to_json(const Log2Histogram& histogram) {
 }
 
 nlohmann::json to_json(const Data& data) {
-    if (const Value* value = data.value())
+    if (const Value* value = data.as_value())
         return to_json(*value);
     nlohmann::json out;
-    if (const Data::List* list = data.list()) {
+    if (const Data::List* list = data.as_list()) {
         out = nlohmann::json::array();
         for (const auto& item : *list) out.push_back(to_json(item));
-    } else if (const Data::Record* record = data.record()) {
+    } else if (const Data::Record* record = data.as_record()) {
         out = nlohmann::json::object();
         for (const auto& [key, item] : *record) out[key] = to_json(item);
     }

@@ -55,12 +55,12 @@ class Data {
     static Data list(std::initializer_list<Data> items = {}) { return Data(List(items)); }
 
     bool is_null() const {
-        const Value* v = value();
+        const Value* v = as_value();
         return v && std::holds_alternative<std::monostate>(*v);
     }
-    const Value* value() const { return std::get_if<Value>(&content_); }
-    const List* list() const { return std::get_if<List>(&content_); }
-    const Record* record() const { return std::get_if<Record>(&content_); }
+    const Value* as_value() const { return std::get_if<Value>(&content_); }
+    const List* as_list() const { return std::get_if<List>(&content_); }
+    const Record* as_record() const { return std::get_if<Record>(&content_); }
     // A null becomes an empty record (or list) on first use, as in JSON libraries.
     Data& operator[](const std::string& key) {
         if (is_null())
@@ -101,7 +101,7 @@ struct Table {
     std::vector<std::vector<Value>> rows;
     // Empty: widths from the content, names left and numbers right. Otherwise
     // one per column; a row may end early (its missing cells are not printed).
-    std::vector<ColumnFormat> formats;
+    std::vector<ColumnFormat> formats{};
     bool header = true;  // print the column names as the first line
 };
 
