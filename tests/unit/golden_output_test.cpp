@@ -10,7 +10,6 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <iostream>
 #include <regex>
 #include <sstream>
 
@@ -168,17 +167,6 @@ json comparison() {
                            options);
 }
 
-// Runs `write` with std::cout and std::cerr captured.
-std::pair<std::string, std::string> captured(const std::function<void()>& write) {
-    std::ostringstream out, err;
-    auto* old_out = std::cout.rdbuf(out.rdbuf());
-    auto* old_err = std::cerr.rdbuf(err.rdbuf());
-    write();
-    std::cout.rdbuf(old_out);
-    std::cerr.rdbuf(old_err);
-    return {out.str(), err.str()};
-}
-
 StackFrame frame(std::string name, StackFrame::Kind kind, uint64_t address, std::string module = {},
                  std::string file = {}, int line = 0, bool inlined = false) {
     StackFrame f;
@@ -228,6 +216,14 @@ report::Report stack_report() {
     return rep;
 }
 
+// What a stack tool prints on stdout and stderr with these options.
+std::pair<std::string, std::string> stack_result(bool json, bool folded, const char* label) {
+    std::ostringstream out, err;
+    write_stack_result(stack_profile(), stack_report(), StackResultOptions{json, folded, label, {}},
+                       out, err);
+    return {out.str(), err.str()};
+}
+
 std::string text_of(const report::Report& rep) {
     std::ostringstream out;
     report::write_text(out, rep);
@@ -256,28 +252,19 @@ TEST(GoldenOutput, MemcgCompare) {
 }
 
 TEST(GoldenOutput, StackToolText) {
-    auto [out, err] = captured([] {
-        write_stack_result(stack_profile(), stack_report(),
-                           StackResultOptions{false, false, "us", {}});
-    });
+    auto [out, err] = stack_result(false, false, "us");
     expect_golden("stacks.txt", out);
     EXPECT_EQ(err, "");
 }
 
 TEST(GoldenOutput, StackToolJson) {
-    auto [out, err] = captured([] {
-        write_stack_result(stack_profile(), stack_report(),
-                           StackResultOptions{true, false, "us", {}});
-    });
+    auto [out, err] = stack_result(true, false, "us");
     expect_golden("stacks.json", out);
     EXPECT_EQ(err, "");
 }
 
 TEST(GoldenOutput, StackToolFoldedOnStdout) {
-    auto [out, err] = captured([] {
-        write_stack_result(stack_profile(), stack_report(),
-                           StackResultOptions{false, true, "samples", {}});
-    });
+    auto [out, err] = stack_result(false, true, "samples");
     expect_golden("stacks_folded.txt", out);
     expect_golden("stacks_folded_stderr.txt", err);
 }
