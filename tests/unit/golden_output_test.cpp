@@ -247,8 +247,8 @@ TEST(GoldenOutput, MemcgReportText) {
 
 TEST(GoldenOutput, MemcgCompare) {
     json result = comparison();
-    expect_golden("memcg_compare.json", result.dump(2) + "\n");
-    expect_golden("memcg_compare.txt", render_comparison_text(result));
+    expect_golden("memcg_compare.json", report::json_text(comparison_report(result), 2));
+    expect_golden("memcg_compare.txt", text_of(comparison_report(result)));
 }
 
 TEST(GoldenOutput, StackToolText) {

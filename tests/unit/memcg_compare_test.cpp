@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <sstream>
 
 #include "base/error.h"
 #include "memcg/run_report.h"
 #include "report/json_writer.h"
+#include "report/text_writer.h"
 
 using namespace bpfscope::memcg;
 using nlohmann::json;
@@ -114,7 +116,9 @@ TEST(MemcgCompare, SlowerBIsSignificantInTheRightDirection) {
     const json& faster = result["comparisons"][1];
     EXPECT_EQ(faster["latency"][0]["verdict"], "B faster");
     EXPECT_LT(faster["latency"][0]["ci_high_ns"].get<double>(), 0);
-    std::string text = render_comparison_text(result);
+    std::ostringstream stream;
+    bpfscope::report::write_text(stream, comparison_report(result));
+    std::string text = stream.str();
     EXPECT_NE(text.find("verdict: B slower"), std::string::npos) << text;
     EXPECT_NE(text.find("verdict: B faster"), std::string::npos) << text;
 }

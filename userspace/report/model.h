@@ -122,8 +122,9 @@ struct Section {
     // Text layout. A section without a title continues the one before it
     // (no blank line, no title line).
     FieldLayout layout = FieldLayout::kInline;
-    unsigned key_width = 0;  // kAligned
-    unsigned indent = 2;     // kLines and kAligned fields, and notes
+    unsigned key_width = 0;     // kAligned
+    unsigned indent = 2;        // kLines and kAligned fields, and notes
+    bool blank_before = false;  // an untitled section: start with a blank line
 
     Section& add(std::string key, Value value, std::string unit = {}) {
         fields.push_back({std::move(key), std::move(value), std::move(unit)});

@@ -159,6 +159,8 @@ void write_text(std::ostream& out, const Report& report) {
     for (const auto& section : report.sections) {
         if (!section.title.empty())
             out << "\n" << section.title << "\n";
+        else if (section.blank_before)
+            out << "\n";
         std::string indent(section.indent, ' ');
         if (section.layout == FieldLayout::kLines) {
             for (const auto& field : section.fields) out << indent << field_line(field) << "\n";

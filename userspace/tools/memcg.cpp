@@ -105,12 +105,13 @@ int run_compare(const std::vector<std::string>& files, const CompareOptions& opt
     std::vector<LoadedReport> reports;
     for (const auto& file : files) reports.push_back(load_report(file, options.force));
     auto comparison = compare_reports(reports, options);
+    report::Report out = comparison_report(comparison);
     if (json)
-        std::printf("%s\n", comparison.dump(2).c_str());
+        report::write_json(std::cout, out, 2);
     else
-        std::fputs(render_comparison_text(comparison).c_str(), stdout);
+        report::write_text(std::cout, out);
     if (!out_path.empty())
-        write_file(out_path, comparison.dump(2) + "\n");
+        write_file(out_path, report::json_text(out, 2));
     return 0;
 }
 
