@@ -93,15 +93,18 @@ MemcgReport builtin_report() {
             {"cycles", "", false, "not supported (No such file or directory)", 0, false}};
         run.reader.counters[0].scaled = r == 1;
         derive_run_figures(run);
-        run.tracing = {{"functions", json::array({{{"target", "mem_cgroup_flush_stats"},
-                                                   {"count", 6 + r},
-                                                   {"per_read", (6.0 + r) / 6.0}}})},
-                       {"read_syscall", nullptr}};
+        run.tracing = bpfscope::report::Data::record(
+            {{"functions", bpfscope::report::Data::list({bpfscope::report::Data::record(
+                               {{"target", "mem_cgroup_flush_stats"},
+                                {"count", 6 + r},
+                                {"per_read", (6.0 + r) / 6.0}})})},
+             {"read_syscall", nullptr}});
         run.metrics["calls_per_read.mem_cgroup_flush_stats"] = (6.0 + r) / 6.0;
         report.runs.push_back(run);
     }
-    report.tracing = {{"overhead", {{"known", true}, {"program_runs", 42}}},
-                      {"notes", json::array({"a tracing note"})}};
+    report.tracing = bpfscope::report::Data::record(
+        {{"overhead", bpfscope::report::Data::record({{"known", true}, {"program_runs", 42}})},
+         {"notes", bpfscope::report::Data::list({"a tracing note"})}});
     report.notes = {"the reader ran on CPU 1"};
     report.warnings = {"2 reads were slower than 10 ms"};
     return report;

@@ -120,7 +120,7 @@ report::Data document(const MemcgReport& report) {
                                      {"latency_ns", summary_data(run.latency)},
                                      {"counters", counters},
                                      {"metrics", run.metrics},
-                                     {"tracing", report::from_json(run.tracing)},
+                                     {"tracing", run.tracing},
                                      {"samples_ns", run.reader.latency_ns}}));
         all_samples.insert(all_samples.end(), run.reader.latency_ns.begin(),
                            run.reader.latency_ns.end());
@@ -141,7 +141,7 @@ report::Data document(const MemcgReport& report) {
          {"kernel", kernel},
          {"workload", workload},
          {"summary", summary},
-         {"tracing", report::from_json(report.tracing)},
+         {"tracing", report.tracing},
          {"runs", runs},
          {"notes", report.notes},
          {"warnings", report.warnings}});

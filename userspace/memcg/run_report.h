@@ -6,8 +6,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "memcg/kernel_identity.h"
 #include "memcg/statistics.h"
 #include "memcg/workload.h"
@@ -43,14 +41,14 @@ struct RunRecord {
     ReaderRun reader;
     SampleSummary latency;                  // of reader.latency_ns
     std::map<std::string, double> metrics;  // per-run figures compare can put side by side
-    nlohmann::json tracing;                 // what the kernel-side measurement saw (may be null)
+    report::Data tracing;                   // what the kernel-side measurement saw (may be null)
 };
 
 struct MemcgReport {
     KernelIdentity kernel;
     WorkloadDescription workload;
     std::vector<RunRecord> runs;
-    nlohmann::json tracing;  // run-wide kernel-side figures (backends, overhead); may be null
+    report::Data tracing;  // run-wide kernel-side figures (backends, overhead); may be null
     std::vector<std::string> notes;
     std::vector<std::string> warnings;
     std::string created_utc;  // "" = now, when the report is built

@@ -83,7 +83,7 @@ int run_passive(const Options& options) {
     while (!stop_requested() && std::chrono::steady_clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     std::map<std::string, double> metrics;
-    nlohmann::json window = tracing.end_run(0, metrics);
+    report::Data window = tracing.end_run(0, metrics);
     MemcgReport report;
     report.kernel = kernel;
     report.workload.mode = "none";
