@@ -272,13 +272,20 @@ report::Value number(const json& value, double scale) {
     return value.get<double>() / scale;
 }
 
-// A one-row table that heads the next one: the first cell is the title.
-report::Table heading(std::vector<report::Value> cells, std::vector<report::ColumnFormat> formats) {
-    report::Table table;
-    table.header = false;
-    table.rows.push_back(std::move(cells));
-    table.formats = std::move(formats);
-    return table;
+// A table whose header line starts with its title at the left margin, in place
+// of the first column's name: {the header line, the rows (to be filled)}.
+std::pair<report::Table, report::Table> titled_table(std::string title,
+                                                     const std::vector<std::string>& names,
+                                                     std::vector<report::ColumnFormat> formats) {
+    report::Table heading, rows;
+    heading.header = rows.header = false;
+    std::vector<report::Value> cells{std::move(title)};
+    cells.insert(cells.end(), names.begin(), names.end());
+    heading.rows.push_back(std::move(cells));
+    heading.formats = formats;
+    heading.formats[0] = {0, formats[0].gap + formats[0].width, report::Align::kLeft};
+    rows.formats = std::move(formats);
+    return {std::move(heading), std::move(rows)};
 }
 
 void add_pair_sections(const json& pair, bool first, report::Report& out) {
@@ -307,22 +314,16 @@ void add_pair_sections(const json& pair, bool first, report::Report& out) {
     }
     report::Section& latency = out.add_section("", "latency");
     latency.blank_before = true;
-    latency.tables.push_back(
-        heading({std::string("per-read latency, us"), std::string("A"), std::string("B"),
-                 std::string("B/A"), std::string("B-A [95% CI]"), std::string("spread"),
-                 std::string("verdict")},
-                {{0, 27, Align::kLeft},
-                 {1, 9, Align::kRight},
-                 {1, 9, Align::kRight},
-                 {1, 7, Align::kRight},
-                 {2, 28, Align::kLeft},
-                 {1, 8, Align::kRight},
-                 {2, 0, Align::kLeft}}));
-    report::Table rows;
-    rows.header = false;
-    rows.formats = {{2, 25, Align::kLeft},    {1, 9, Align::kRight, 2}, {1, 9, Align::kRight, 2},
-                    {1, 7, Align::kRight, 3}, {2, 28, Align::kLeft},    {1, 8, Align::kRight, 2},
-                    {2, 0, Align::kLeft}};
+    auto [latency_heading, rows] =
+        titled_table("per-read latency, us", {"A", "B", "B/A", "B-A [95% CI]", "spread", "verdict"},
+                     {{2, 25, Align::kLeft},
+                      {1, 9, Align::kRight, 2},
+                      {1, 9, Align::kRight, 2},
+                      {1, 7, Align::kRight, 3},
+                      {2, 28, Align::kLeft},
+                      {1, 8, Align::kRight, 2},
+                      {2, 0, Align::kLeft}});
+    latency.tables.push_back(latency_heading);
     for (const auto& row : pair["latency"]) {
         std::string ci = fmt::format(
             "{:+.2f} [{:+.2f}, {:+.2f}]", row["diff_ns"].get<double>() / 1000,
@@ -338,21 +339,14 @@ void add_pair_sections(const json& pair, bool first, report::Report& out) {
     if (!pair["metrics"].empty()) {
         report::Section& metrics = out.add_section("", "metrics");
         metrics.blank_before = true;
-        metrics.tables.push_back(
-            heading({std::string("per-run figures (median of runs)"), std::string("A"),
-                     std::string("B"), std::string("B/A"), std::string("verdict")},
-                    {{0, 32, Align::kLeft},
-                     {1, 12, Align::kRight},
-                     {1, 12, Align::kRight},
-                     {1, 7, Align::kRight},
-                     {2, 0, Align::kLeft}}));
-        report::Table figures;
-        figures.header = false;
-        figures.formats = {{2, 30, Align::kLeft},
-                           {1, 12, Align::kRight, 2},
-                           {1, 12, Align::kRight, 2},
-                           {1, 7, Align::kRight, 3},
-                           {2, 0, Align::kLeft}};
+        auto [metrics_heading, figures] =
+            titled_table("per-run figures (median of runs)", {"A", "B", "B/A", "verdict"},
+                         {{2, 30, Align::kLeft},
+                          {1, 12, Align::kRight, 2},
+                          {1, 12, Align::kRight, 2},
+                          {1, 7, Align::kRight, 3},
+                          {2, 0, Align::kLeft}});
+        metrics.tables.push_back(metrics_heading);
         for (const auto& row : pair["metrics"])
             figures.rows.push_back({row["name"].get<std::string>(), number(row["a"], 1),
                                     number(row["b"], 1), number(row.value("ratio", json()), 1),
