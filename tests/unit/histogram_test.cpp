@@ -6,6 +6,7 @@ using bpfscope::report::log2_slot;
 using bpfscope::report::log2_slot_high;
 using bpfscope::report::log2_slot_low;
 using bpfscope::report::Log2Histogram;
+using bpfscope::report::occupied_slots;
 
 TEST(Log2Slot, BoundariesArePowersOfTwo) {
     EXPECT_EQ(log2_slot(0), 0u);
@@ -136,4 +137,17 @@ TEST(Log2Histogram, FineSlotsMakePercentilesAccurate) {
     }
     EXPECT_NEAR(h.percentile(0.5), 2.06, 0.1);
     EXPECT_NEAR(h.percentile(0.99), 2.1, 0.15);
+}
+
+TEST(Log2Histogram, OccupiedSlotsSpanFirstToLastNonEmptySlot) {
+    EXPECT_FALSE(occupied_slots({}).has_value());
+    EXPECT_FALSE(occupied_slots({0, 0, 0}).has_value());
+    auto single = occupied_slots({0, 0, 5, 0});
+    ASSERT_TRUE(single.has_value());
+    EXPECT_EQ(single->first, 2u);
+    EXPECT_EQ(single->last, 2u);
+    auto gap = occupied_slots({1, 0, 0, 3, 0, 0});  // empty slots inside stay in the range
+    ASSERT_TRUE(gap.has_value());
+    EXPECT_EQ(gap->first, 0u);
+    EXPECT_EQ(gap->last, 3u);
 }

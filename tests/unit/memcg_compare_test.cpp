@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <sstream>
 
 #include "base/error.h"
 #include "memcg/run_report.h"
+#include "report/json_writer.h"
+#include "report/text_writer.h"
 
 using namespace bpfscope::memcg;
 using nlohmann::json;
@@ -84,7 +87,8 @@ TEST(MemcgCompareSchema, AcceptsWhatTheWriterProduces) {
         {"cycles", "", false, "not supported (No such file or directory)", 0, false}};
     derive_run_figures(run);
     report.runs.push_back(run);
-    auto loaded = parse_report(report_to_json(report).dump(), "written.json", false);
+    auto loaded =
+        parse_report(bpfscope::report::json_text(memcg_report(report)), "written.json", false);
     ASSERT_EQ(loaded.run_samples.size(), 1u);
     EXPECT_EQ(loaded.run_samples[0], (std::vector<double>{5000, 5100, 4900}));
     EXPECT_DOUBLE_EQ(loaded.run_metrics[0].at("task_clock_ns_per_read"), 5500);
@@ -112,7 +116,9 @@ TEST(MemcgCompare, SlowerBIsSignificantInTheRightDirection) {
     const json& faster = result["comparisons"][1];
     EXPECT_EQ(faster["latency"][0]["verdict"], "B faster");
     EXPECT_LT(faster["latency"][0]["ci_high_ns"].get<double>(), 0);
-    std::string text = render_comparison_text(result);
+    std::ostringstream stream;
+    bpfscope::report::write_text(stream, comparison_report(result));
+    std::string text = stream.str();
     EXPECT_NE(text.find("verdict: B slower"), std::string::npos) << text;
     EXPECT_NE(text.find("verdict: B faster"), std::string::npos) << text;
 }

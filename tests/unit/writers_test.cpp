@@ -100,3 +100,51 @@ TEST(JsonWriter, WritesOneLinePerReport) {
     auto first = nlohmann::json::parse(text.substr(0, text.find('\n')));
     EXPECT_EQ(first["tool"], "funclatency");
 }
+
+TEST(JsonWriter, DocumentReplacesTheGenericFormAndKeepsNumberKinds) {
+    using bpfscope::report::Data;
+    Report report;
+    report.tool = "memcg";
+    report.add_section("ignored in JSON", "summary");
+    report.document = Data::record({{"b", -3},
+                                    {"a", uint64_t(18446744073709551615ull)},
+                                    {"c", Data::list({1.5, "x", true, nullptr})},
+                                    {"d", 5000.0}});
+    EXPECT_EQ(bpfscope::report::json_text(report),
+              "{\"a\":18446744073709551615,\"b\":-3,\"c\":[1.5,\"x\",true,null],\"d\":5000.0}\n");
+    auto round_trip = bpfscope::report::from_json(bpfscope::report::to_json(report.document));
+    EXPECT_EQ(bpfscope::report::to_json(round_trip).dump(),
+              bpfscope::report::to_json(report).dump());
+}
+
+TEST(TextWriter, FixedLayoutTablesAndFieldLayouts) {
+    using bpfscope::report::Align;
+    Report report;
+    auto& top = report.add_section("", "run");
+    top.layout = bpfscope::report::FieldLayout::kAligned;
+    top.key_width = 8;
+    top.indent = 0;
+    top.add("kernel", std::string("6.18"));
+    auto& runs = report.add_section("runs", "runs");
+    Table table{"", {"run", "p50"}, {}};
+    table.formats = {{2, 4, Align::kRight}, {1, 7, Align::kRight, 2}};
+    table.rows = {{int64_t(1), 4.5}, {std::string("all")}};
+    runs.tables.push_back(table);
+    auto& more = report.add_section("", "spread");
+    more.layout = bpfscope::report::FieldLayout::kLines;
+    more.fields.push_back({"spread", 0.125, "us", 3});
+    auto& last = report.add_section("", "end");
+    last.blank_before = true;
+    last.indent = 0;
+    last.notes = {"done"};
+    std::ostringstream out;
+    write_text(out, report);
+    EXPECT_EQ(out.str(),
+              "kernel  6.18\n"
+              "\nruns\n"
+              "   run     p50\n"
+              "     1    4.50\n"
+              "   all\n"
+              "  spread: 0.125 us\n"
+              "\nnote: done\n");
+}

@@ -6,16 +6,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <nlohmann/json.hpp>
 
 #include "base/error.h"
 #include "new_process.h"
-#include "report/folded.h"
-#include "report/json_writer.h"
-#include "report/text_writer.h"
 #include "symbols/kallsyms.h"
-
-#include <iostream>
 
 namespace bpfscope {
 
@@ -25,18 +19,6 @@ std::vector<uint64_t> trim_zeros(std::vector<uint64_t> ips) {
     auto end = std::find(ips.begin(), ips.end(), 0);
     ips.erase(end, ips.end());
     return ips;
-}
-
-const char* kind_name(report::StackFrame::Kind kind) {
-    switch (kind) {
-        case report::StackFrame::Kind::kUser:
-            return "user";
-        case report::StackFrame::Kind::kKernel:
-            return "kernel";
-        case report::StackFrame::Kind::kSeparator:
-            return "separator";
-    }
-    return "user";
 }
 
 report::StackFrame synthetic_frame(const char* name, report::StackFrame::Kind kind) {
@@ -153,81 +135,6 @@ void assemble_profile(const std::vector<RawStack>& raw, StackSymbols& symbols,
         }
         profile.samples.push_back(std::move(sample));
     }
-}
-
-std::string render_stacks_text(const report::StackProfile& profile,
-                               const std::string& value_label) {
-    std::vector<const report::StackSample*> order;
-    for (const auto& sample : profile.samples) order.push_back(&sample);
-    std::stable_sort(order.begin(), order.end(),
-                     [](const auto* a, const auto* b) { return a->value < b->value; });
-    std::string out;
-    for (const auto* sample : order) {
-        for (auto it = sample->frames.rbegin(); it != sample->frames.rend(); ++it) {
-            out += "    ";
-            out += it->name;
-            if (!it->file.empty())
-                out += " (" + it->file + ":" + std::to_string(it->line) + ")";
-            if (it->inlined)
-                out += " [inlined]";
-            out += '\n';
-        }
-        out += "    -                " + sample->comm + " (" + std::to_string(sample->tid) + ")\n";
-        char value[64];
-        std::snprintf(value, sizeof(value), "        %.0f %s\n\n", sample->value,
-                      value_label.c_str());
-        out += value;
-    }
-    return out;
-}
-
-std::string stack_profile_json(const report::StackProfile& profile, const report::Report& report) {
-    nlohmann::json out = report::to_json(report);
-    nlohmann::json stacks = nlohmann::json::object();
-    stacks["sample_type"] = profile.sample_type;
-    stacks["unit"] = profile.unit;
-    stacks["period"] = profile.period;
-    stacks["period_unit"] = profile.period_unit;
-    stacks["duration_ns"] = profile.duration_ns;
-    nlohmann::json samples = nlohmann::json::array();
-    for (const auto& sample : profile.samples) {
-        nlohmann::json frames = nlohmann::json::array();
-        for (const auto& frame : sample.frames) {
-            nlohmann::json f = {{"name", frame.name},
-                                {"module", frame.module},
-                                {"address", frame.address},
-                                {"kind", kind_name(frame.kind)},
-                                {"inlined", frame.inlined}};
-            if (!frame.file.empty()) {
-                f["file"] = frame.file;
-                f["line"] = frame.line;
-            }
-            frames.push_back(std::move(f));
-        }
-        samples.push_back({{"comm", sample.comm},
-                           {"pid", sample.pid},
-                           {"tid", sample.tid},
-                           {"value", sample.value},
-                           {"frames", std::move(frames)}});
-    }
-    stacks["samples"] = std::move(samples);
-    out["stacks"] = std::move(stacks);
-    return out.dump() + "\n";
-}
-
-void write_stack_result(const report::StackProfile& profile, const report::Report& report,
-                        const StackResultOptions& options) {
-    if (options.json) {
-        std::cout << stack_profile_json(profile, report);
-    } else if (options.folded_stdout) {
-        std::cout << report::to_folded(profile);
-        report::write_text(std::cerr, report);
-    } else {
-        std::cout << render_stacks_text(profile, options.value_label);
-        report::write_text(std::cout, report);
-    }
-    std::cout.flush();
-    report::write_stack_outputs(profile, options.files);
 }
 
 void warn_about_losses(report::Report& report,

@@ -87,24 +87,9 @@ struct AssembleOptions {
 void assemble_profile(const std::vector<RawStack>& raw, StackSymbols& symbols,
                       const AssembleOptions& options, report::StackProfile& profile);
 
-// bcc-style text: each stack leaf first, one frame per line, then comm (pid) and
-// the value; largest stacks last.
-std::string render_stacks_text(const report::StackProfile& profile, const std::string& value_label);
-
-// The stack profile as JSON (samples with frames), for -j.
-std::string stack_profile_json(const report::StackProfile& profile, const report::Report& report);
-
-// Writes a stack tool's result: JSON (-j, stacks plus the report), folded
-// lines on stdout (-f, the report's summary and warnings then go to stderr), or
-// bcc-style text followed by the report; plus the --folded/--svg/--pprof files.
-struct StackResultOptions {
-    bool json = false;
-    bool folded_stdout = false;
-    std::string value_label;  // "us", "samples": the text output's unit
-    report::StackOutputOptions files;
-};
-void write_stack_result(const report::StackProfile& profile, const report::Report& report,
-                        const StackResultOptions& options);
+// The stack tools' output goes through the report writers (report/stack_outputs.h).
+using report::StackResultOptions;
+using report::write_stack_result;
 
 // Adds the "warnings" for counters that mean lost data: name -> count pairs
 // with a nonzero count become one warning each.

@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "memcg/run_report.h"
+#include "report/json_writer.h"
 
 namespace bpfscope::memcg {
 
@@ -263,66 +264,123 @@ json compare_reports(const std::vector<LoadedReport>& reports, const CompareOpti
             {"comparisons", comparisons}};
 }
 
-std::string render_comparison_text(const json& comparison) {
-    std::string out;
-    auto line = [&out](const std::string& text) { out += text + "\n"; };
-    auto num = [](const json& v, double scale, const char* format) -> std::string {
-        if (!v.is_number())
-            return "-";
-        return fmt::format(fmt::runtime(format), v.get<double>() / scale);
-    };
-    for (const auto& pair : comparison["comparisons"]) {
-        for (const char* side : {"a", "b"}) {
-            const json& d = pair[side];
-            const json& w = d["workload"];
-            line(fmt::format(
-                "{}: {}  kernel {} ({}), {} runs x {} reads, {} {}x{} tree, {} writers, "
-                "read {}{}",
-                side == std::string("a") ? "A" : "B", d["file"].get<std::string>(),
-                d["kernel_release"].get<std::string>(), d["implementation"].get<std::string>(),
-                d["runs"].get<size_t>(), value_text(w.value("reads", json())),
-                "v" + value_text(w.value("cgroup_version", json())),
-                value_text(w.value("depth", json())), value_text(w.value("width", json())),
-                value_text(w.value("writers", json())), value_text(w.value("read_level", json())),
-                w.value("read_delay_us", 0)
-                    ? fmt::format(" (slowed by {} us)", w.value("read_delay_us", 0))
-                    : ""));
-        }
-        line("");
-        line(fmt::format("per-read latency, us        {:>9} {:>9} {:>7}  {:<28} {:>8}  {}", "A",
-                         "B", "B/A", "B-A [95% CI]", "spread", "verdict"));
-        for (const auto& row : pair["latency"]) {
-            std::string ci = fmt::format(
-                "{:+.2f} [{:+.2f}, {:+.2f}]", row["diff_ns"].get<double>() / 1000,
-                row["ci_low_ns"].get<double>() / 1000, row["ci_high_ns"].get<double>() / 1000);
-            std::string verdict = row["verdict"].get<std::string>();
-            if (!row["significant"].get<bool>() && !row["reason"].get<std::string>().empty())
-                verdict += " (" + row["reason"].get<std::string>() + ")";
-            line(fmt::format("  {:<25} {:>9} {:>9} {:>7}  {:<28} {:>8}  {}",
-                             row["statistic"].get<std::string>(), num(row["a_ns"], 1000, "{:.2f}"),
-                             num(row["b_ns"], 1000, "{:.2f}"), num(row["ratio"], 1, "{:.3f}"), ci,
-                             num(row["run_spread_ns"], 1000, "{:.2f}"), verdict));
-        }
-        if (!pair["metrics"].empty()) {
-            line("");
-            line(fmt::format("per-run figures (median of runs) {:>12} {:>12} {:>7}  {}", "A", "B",
-                             "B/A", "verdict"));
-            for (const auto& row : pair["metrics"]) {
-                line(fmt::format("  {:<30} {:>12} {:>12} {:>7}  {}", row["name"].get<std::string>(),
-                                 num(row["a"], 1, "{:.2f}"), num(row["b"], 1, "{:.2f}"),
-                                 num(row.value("ratio", json()), 1, "{:.3f}"),
-                                 row["verdict"].get<std::string>()));
-            }
-        }
-        if (pair.contains("workload_mismatches"))
-            for (const auto& m : pair["workload_mismatches"])
-                line("WARNING: workloads differ (--force): " + m.get<std::string>());
-        if (pair.contains("warnings"))
-            for (const auto& w : pair["warnings"]) line("WARNING: " + w.get<std::string>());
-        line("");
-        line("verdict: " + pair["verdict"].get<std::string>());
-        line("");
+namespace {
+
+report::Value number(const json& value, double scale) {
+    if (!value.is_number())
+        return {};
+    return value.get<double>() / scale;
+}
+
+// A table whose header line starts with its title at the left margin, in place
+// of the first column's name: {the header line, the rows (to be filled)}.
+std::pair<report::Table, report::Table> titled_table(std::string title,
+                                                     const std::vector<std::string>& names,
+                                                     std::vector<report::ColumnFormat> formats) {
+    report::Table heading, rows;
+    heading.header = rows.header = false;
+    std::vector<report::Value> cells{std::move(title)};
+    cells.insert(cells.end(), names.begin(), names.end());
+    heading.rows.push_back(std::move(cells));
+    heading.formats = formats;
+    heading.formats[0] = {0, formats[0].gap + formats[0].width, report::Align::kLeft};
+    rows.formats = std::move(formats);
+    return {std::move(heading), std::move(rows)};
+}
+
+void add_pair_sections(const json& pair, bool first, report::Report& out) {
+    using report::Align;
+    report::Section& files = out.add_section("", "files");
+    files.layout = report::FieldLayout::kLines;
+    files.indent = 0;
+    files.blank_before = !first;
+    for (const char* side : {"a", "b"}) {
+        const json& d = pair[side];
+        const json& w = d["workload"];
+        files.add(
+            side == std::string("a") ? "A" : "B",
+            fmt::format("{}  kernel {} ({}), {} runs x {} reads, {} {}x{} tree, {} writers, "
+                        "read {}{}",
+                        d["file"].get<std::string>(), d["kernel_release"].get<std::string>(),
+                        d["implementation"].get<std::string>(), d["runs"].get<size_t>(),
+                        value_text(w.value("reads", json())),
+                        "v" + value_text(w.value("cgroup_version", json())),
+                        value_text(w.value("depth", json())), value_text(w.value("width", json())),
+                        value_text(w.value("writers", json())),
+                        value_text(w.value("read_level", json())),
+                        w.value("read_delay_us", 0)
+                            ? fmt::format(" (slowed by {} us)", w.value("read_delay_us", 0))
+                            : ""));
     }
+    report::Section& latency = out.add_section("", "latency");
+    latency.blank_before = true;
+    auto [latency_heading, rows] =
+        titled_table("per-read latency, us", {"A", "B", "B/A", "B-A [95% CI]", "spread", "verdict"},
+                     {{2, 25, Align::kLeft},
+                      {1, 9, Align::kRight, 2},
+                      {1, 9, Align::kRight, 2},
+                      {1, 7, Align::kRight, 3},
+                      {2, 28, Align::kLeft},
+                      {1, 8, Align::kRight, 2},
+                      {2, 0, Align::kLeft}});
+    latency.tables.push_back(latency_heading);
+    for (const auto& row : pair["latency"]) {
+        std::string ci = fmt::format(
+            "{:+.2f} [{:+.2f}, {:+.2f}]", row["diff_ns"].get<double>() / 1000,
+            row["ci_low_ns"].get<double>() / 1000, row["ci_high_ns"].get<double>() / 1000);
+        std::string verdict = row["verdict"].get<std::string>();
+        if (!row["significant"].get<bool>() && !row["reason"].get<std::string>().empty())
+            verdict += " (" + row["reason"].get<std::string>() + ")";
+        rows.rows.push_back({row["statistic"].get<std::string>(), number(row["a_ns"], 1000),
+                             number(row["b_ns"], 1000), number(row["ratio"], 1), ci,
+                             number(row["run_spread_ns"], 1000), verdict});
+    }
+    latency.tables.push_back(rows);
+    if (!pair["metrics"].empty()) {
+        report::Section& metrics = out.add_section("", "metrics");
+        metrics.blank_before = true;
+        auto [metrics_heading, figures] =
+            titled_table("per-run figures (median of runs)", {"A", "B", "B/A", "verdict"},
+                         {{2, 30, Align::kLeft},
+                          {1, 12, Align::kRight, 2},
+                          {1, 12, Align::kRight, 2},
+                          {1, 7, Align::kRight, 3},
+                          {2, 0, Align::kLeft}});
+        metrics.tables.push_back(metrics_heading);
+        for (const auto& row : pair["metrics"])
+            figures.rows.push_back({row["name"].get<std::string>(), number(row["a"], 1),
+                                    number(row["b"], 1), number(row.value("ratio", json()), 1),
+                                    row["verdict"].get<std::string>()});
+        metrics.tables.push_back(figures);
+    }
+    report::Section& warnings = out.add_section("", "warnings");
+    warnings.layout = report::FieldLayout::kLines;
+    warnings.indent = 0;
+    if (pair.contains("workload_mismatches"))
+        for (const auto& m : pair["workload_mismatches"])
+            warnings.add("WARNING", "workloads differ (--force): " + m.get<std::string>());
+    if (pair.contains("warnings"))
+        for (const auto& w : pair["warnings"]) warnings.add("WARNING", w.get<std::string>());
+    report::Section& verdict = out.add_section("", "verdict");
+    verdict.layout = report::FieldLayout::kLines;
+    verdict.indent = 0;
+    verdict.blank_before = true;
+    verdict.add("verdict", pair["verdict"].get<std::string>());
+}
+
+}  // namespace
+
+report::Report comparison_report(const json& comparison) {
+    report::Report out;
+    out.tool = "memcg compare";
+    out.document = report::from_json(comparison);
+    bool first = true;
+    for (const auto& pair : comparison["comparisons"]) {
+        add_pair_sections(pair, first, out);
+        first = false;
+    }
+    if (!first)
+        out.add_section("", "end").blank_before = true;
     return out;
 }
 

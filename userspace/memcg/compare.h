@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "memcg/statistics.h"
+#include "report/model.h"
 
 namespace bpfscope::memcg {
 
@@ -42,6 +43,8 @@ inline constexpr int kCompareSchemaVersion = 1;
 // Throws UserError on mismatched workloads unless options.force.
 nlohmann::json compare_reports(const std::vector<LoadedReport>& reports,
                                const CompareOptions& options);
-std::string render_comparison_text(const nlohmann::json& comparison);
+// The comparison as a Report for the writers: `document` is the JSON above,
+// the sections the side-by-side text.
+report::Report comparison_report(const nlohmann::json& comparison);
 
 }  // namespace bpfscope::memcg

@@ -17,7 +17,7 @@
 
 namespace bpfscope::memcg {
 
-using nlohmann::json;
+using report::Data;
 
 const std::vector<PresetFunction>& memcg_function_preset() {
     static const std::vector<PresetFunction> preset = {
@@ -117,11 +117,16 @@ void merge_result(LatencyResult& into, const LatencyResult& other) {
     into.open_calls = other.open_calls;
 }
 
-json result_json(const LatencyResult& r) {
-    json j = {
-        {"count", r.count}, {"lost_starts", r.lost_starts}, {"unmatched_exits", r.unmatched_exits}};
+double mean_ns(const LatencyResult& r) {
+    return double(r.sum_ns) / double(r.count);
+}
+
+Data result_json(const LatencyResult& r) {
+    Data j = Data::record({{"count", r.count},
+                           {"lost_starts", r.lost_starts},
+                           {"unmatched_exits", r.unmatched_exits}});
     if (r.count > 0) {
-        j["mean_ns"] = double(r.sum_ns) / double(r.count);
+        j["mean_ns"] = mean_ns(r);
         j["min_ns"] = r.min_ns;
         j["max_ns"] = r.max_ns;
         j["p50_ns"] = r.histogram.percentile(0.50);
@@ -132,9 +137,10 @@ json result_json(const LatencyResult& r) {
     return j;
 }
 
-json plan_json(const TargetPlan& plan) {
-    json j = {
-        {"target", plan.target.text}, {"reachable", plan.reachable()}, {"not_used", plan.not_used}};
+Data plan_json(const TargetPlan& plan) {
+    Data j = Data::record({{"target", plan.target.text},
+                           {"reachable", plan.reachable()},
+                           {"not_used", plan.not_used}});
     if (plan.reachable())
         j["backend"] = backend_name(*plan.backend);
     else
@@ -142,15 +148,16 @@ json plan_json(const TargetPlan& plan) {
     return j;
 }
 
-json flush_json(const FlushCounters& c, size_t reads) {
-    json j = {{"flush_attempts", c.flush_attempts},
-              {"real_flushes", c.real_flushes},
-              {"forced", c.forced},
-              {"stats_updates_mean",
-               c.flush_attempts ? double(c.stats_updates_sum) / double(c.flush_attempts) : 0.0},
-              {"stats_updates_log2_slots", c.stats_updates.slots},
-              {"rstat_locked", c.rstat_locked},
-              {"rstat_contended", c.rstat_contended}};
+Data flush_json(const FlushCounters& c, size_t reads) {
+    Data j = Data::record(
+        {{"flush_attempts", c.flush_attempts},
+         {"real_flushes", c.real_flushes},
+         {"forced", c.forced},
+         {"stats_updates_mean",
+          c.flush_attempts ? double(c.stats_updates_sum) / double(c.flush_attempts) : 0.0},
+         {"stats_updates_log2_slots", c.stats_updates.slots},
+         {"rstat_locked", c.rstat_locked},
+         {"rstat_contended", c.rstat_contended}});
     if (reads > 0) {
         j["flush_attempts_per_read"] = double(c.flush_attempts) / double(reads);
         j["real_flushes_per_read"] = double(c.real_flushes) / double(reads);
@@ -296,61 +303,61 @@ void KernelTracing::begin_run() {
     flush_->collect(true);
 }
 
-json KernelTracing::end_run(size_t reads, std::map<std::string, double>& metrics) {
+Data KernelTracing::end_run(size_t reads, std::map<std::string, double>& metrics) {
     auto reader = reader_session_->collect(true);
     auto system = system_session_->collect(true);
     auto flush = flush_->collect(true);
     double per = reads ? 1.0 / double(reads) : 0.0;
-    json functions = json::array();
+    Data functions = Data::list();
     const auto& plans = reader_session_->plans();
-    json read_syscall;
+    Data read_syscall;
     for (size_t i = 0; i < plans.size(); i++) {
         merge_result(reader_total_[i], reader[i]);
         if (!plans[i].reachable())
             continue;
-        json j = result_json(reader[i]);
+        Data j = result_json(reader[i]);
         j["target"] = plans[i].target.text;
         j["per_read"] = double(reader[i].count) * per;
         if (!read_bracket_.empty() && plans[i].target.text == read_bracket_) {
             read_syscall = j;
             metrics["read_syscalls_per_read"] = double(reader[i].count) * per;
             if (reader[i].count) {
-                metrics["read_syscall_mean_ns"] = j["mean_ns"];
-                metrics["read_syscall_p50_ns"] = j["p50_ns"];
+                metrics["read_syscall_mean_ns"] = mean_ns(reader[i]);
+                metrics["read_syscall_p50_ns"] = reader[i].histogram.percentile(0.50);
             }
             continue;
         }
         functions.push_back(j);
         metrics["calls_per_read." + plans[i].target.text] = double(reader[i].count) * per;
         if (reader[i].count)
-            metrics["mean_ns." + plans[i].target.text] = j["mean_ns"];
+            metrics["mean_ns." + plans[i].target.text] = mean_ns(reader[i]);
     }
     for (size_t i = 0; i < system.size(); i++) merge_result(system_total_[i], system[i]);
     for (size_t c = 0; c < flush.size(); c++) flush_total_[c].merge(flush[c]);
-    json lock_hold = result_json(system[0]), lock_wait = result_json(system[1]);
+    Data lock_hold = result_json(system[0]), lock_wait = result_json(system[1]);
     if (system_session_->plans()[0].reachable()) {
         metrics["rstat_lock_holds_per_read"] = double(system[0].count) * per;
         if (system[0].count)
-            metrics["rstat_lock_hold_mean_ns"] = lock_hold["mean_ns"];
+            metrics["rstat_lock_hold_mean_ns"] = mean_ns(system[0]);
     }
     if (flush_->flush_attached) {
         metrics["flush_attempts_per_read"] = double(flush[0].flush_attempts) * per;
         metrics["real_flushes_per_read"] = double(flush[0].real_flushes) * per;
     }
-    return {
-        {"functions", functions},
-        {"read_syscall", read_syscall},
-        {"rstat_lock_hold", lock_hold},
-        {"rstat_lock_wait", lock_wait},
-        {"flush", {{"reader", flush_json(flush[0], reads)}, {"other", flush_json(flush[1], 0)}}}};
+    return Data::record({{"functions", functions},
+                         {"read_syscall", read_syscall},
+                         {"rstat_lock_hold", lock_hold},
+                         {"rstat_lock_wait", lock_wait},
+                         {"flush", Data::record({{"reader", flush_json(flush[0], reads)},
+                                                 {"other", flush_json(flush[1], 0)}})}});
 }
 
-json KernelTracing::summary(size_t total_reads) const {
-    json targets = json::array();
+Data KernelTracing::summary(size_t total_reads) const {
+    Data targets = Data::list();
     size_t plan_index = 0;
     const auto& plans = reader_session_->plans();
     for (const auto& function : functions_) {
-        json j = {{"function", function.label}, {"side", function.side}};
+        Data j = Data::record({{"function", function.label}, {"side", function.side}});
         if (function.resolved.empty()) {
             j["present"] = false;
             j["reason"] = function.absent_reason;
@@ -360,7 +367,8 @@ json KernelTracing::summary(size_t total_reads) const {
             plan_index++;
             j["present"] = true;
             j["resolved"] = function.resolved;
-            j.update(plan_json(plan));
+            Data plan_fields = plan_json(plan);
+            for (const auto& [key, value] : *plan_fields.as_record()) j[key] = value;
             if (plan.reachable()) {
                 j["result"] = result_json(total);
                 if (total_reads)
@@ -370,7 +378,7 @@ json KernelTracing::summary(size_t total_reads) const {
         targets.push_back(j);
     }
     auto bracket = [&](const TargetPlan& plan, const LatencyResult& total) {
-        json j = plan_json(plan);
+        Data j = plan_json(plan);
         if (plan.reachable())
             j["result"] = result_json(total);
         return j;
@@ -381,7 +389,7 @@ json KernelTracing::summary(size_t total_reads) const {
     uint64_t runs = overhead.run_count + system_overhead.run_count + flush_overhead.run_count;
     uint64_t time = overhead.run_time_ns + system_overhead.run_time_ns + flush_overhead.run_time_ns;
     bool known = reader_session_->overhead_known();
-    json overhead_json = {{"known", known}};
+    Data overhead_json = Data::record({{"known", known}});
     if (known) {
         overhead_json["program_runs"] = runs;
         overhead_json["program_time_ns"] = time;
@@ -391,20 +399,20 @@ json KernelTracing::summary(size_t total_reads) const {
     }
     FlushCounters all = flush_total_[0];
     all.merge(flush_total_[1]);
-    return {{"functions", targets},
-            {"read_syscall",
-             read_bracket_.empty() ? json() : bracket(plans.back(), reader_total_.back())},
-            {"rstat_lock_hold", bracket(system_session_->plans()[0], system_total_[0])},
-            {"rstat_lock_wait", bracket(system_session_->plans()[1], system_total_[1])},
-            {"flush_tracepoint",
-             {{"attached", flush_->flush_attached}, {"problem", flush_->flush_problem}}},
-            {"rstat_tracepoint",
-             {{"attached", flush_->rstat_attached}, {"problem", flush_->rstat_problem}}},
-            {"flush",
-             {{"reader", flush_json(flush_total_[0], total_reads)},
-              {"other", flush_json(flush_total_[1], 0)}}},
-            {"overhead", overhead_json},
-            {"notes", notes_}};
+    return Data::record(
+        {{"functions", targets},
+         {"read_syscall",
+          read_bracket_.empty() ? Data() : bracket(plans.back(), reader_total_.back())},
+         {"rstat_lock_hold", bracket(system_session_->plans()[0], system_total_[0])},
+         {"rstat_lock_wait", bracket(system_session_->plans()[1], system_total_[1])},
+         {"flush_tracepoint",
+          Data::record({{"attached", flush_->flush_attached}, {"problem", flush_->flush_problem}})},
+         {"rstat_tracepoint",
+          Data::record({{"attached", flush_->rstat_attached}, {"problem", flush_->rstat_problem}})},
+         {"flush", Data::record({{"reader", flush_json(flush_total_[0], total_reads)},
+                                 {"other", flush_json(flush_total_[1], 0)}})},
+         {"overhead", overhead_json},
+         {"notes", notes_}});
 }
 
 report::Report KernelTracing::text_report(size_t total_reads) const {

@@ -11,8 +11,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "core/latency_session.h"
 #include "report/histogram.h"
 #include "report/model.h"
@@ -60,11 +58,11 @@ class KernelTracing {
 
     // Zeroes every figure: call right before a run starts.
     void begin_run();
-    // Collects the run's figures: returns the per-run JSON and adds the numbers
+    // Collects the run's figures: returns the per-run document part and adds the numbers
     // compare puts side by side to `metrics` (per read where it makes sense).
-    nlohmann::json end_run(size_t reads, std::map<std::string, double>& metrics);
+    report::Data end_run(size_t reads, std::map<std::string, double>& metrics);
     // Run-wide: which backend measured what, absent functions, overhead.
-    nlohmann::json summary(size_t total_reads) const;
+    report::Data summary(size_t total_reads) const;
     // Report sections (all runs merged) for the text report.
     report::Report text_report(size_t total_reads) const;
 

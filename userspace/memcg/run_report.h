@@ -6,11 +6,10 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "memcg/kernel_identity.h"
 #include "memcg/statistics.h"
 #include "memcg/workload.h"
+#include "report/model.h"
 
 namespace bpfscope::memcg {
 
@@ -42,22 +41,31 @@ struct RunRecord {
     ReaderRun reader;
     SampleSummary latency;                  // of reader.latency_ns
     std::map<std::string, double> metrics;  // per-run figures compare can put side by side
-    nlohmann::json tracing;                 // what the kernel-side measurement saw (may be null)
+    report::Data tracing;                   // what the kernel-side measurement saw (may be null)
 };
 
 struct MemcgReport {
     KernelIdentity kernel;
     WorkloadDescription workload;
     std::vector<RunRecord> runs;
-    nlohmann::json tracing;  // run-wide kernel-side figures (backends, overhead); may be null
+    report::Data tracing;  // run-wide kernel-side figures (backends, overhead); may be null
     std::vector<std::string> notes;
     std::vector<std::string> warnings;
+    std::string created_utc;  // "" = now, when the report is built
 };
 
 // Fills run.latency and the counter metrics ("task_clock_ns_per_read", ...).
 void derive_run_figures(RunRecord& run);
 
-nlohmann::json report_to_json(const MemcgReport& report);
-std::string render_report_text(const MemcgReport& report);
+// The measurement as a Report for the writers: `document` is the file schema
+// (docs/memcg.md; report::write_json prints it), the sections are the text
+// report. kernel_side: KernelTracing::text_report(), shown under "where the time
+// goes" (null without kernel-side measurement).
+report::Report memcg_report(const MemcgReport& report, const report::Report* kernel_side = nullptr);
+
+// --no-workload: the same document; as text the kernel, the window watched
+// system-wide, then the kernel-side sections.
+report::Report passive_report(const MemcgReport& report, double window_s,
+                              const report::Report& kernel_side);
 
 }  // namespace bpfscope::memcg

@@ -148,4 +148,16 @@ void Log2Histogram::merge(const Log2Histogram& other) {
     sum += other.sum;
 }
 
+std::optional<SlotRange> occupied_slots(const std::vector<uint64_t>& slots) {
+    std::optional<SlotRange> range;
+    for (unsigned slot = 0; slot < slots.size(); slot++) {
+        if (slots[slot] == 0)
+            continue;
+        if (!range)
+            range = SlotRange{slot, slot};
+        range->last = slot;
+    }
+    return range;
+}
+
 }  // namespace bpfscope::report

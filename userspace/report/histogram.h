@@ -3,6 +3,7 @@
 // slot rule), plus the statistics derived from them.
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,5 +46,12 @@ struct Log2Histogram {
     Log2Histogram rescaled(uint64_t divisor, std::string new_unit) const;
     void merge(const Log2Histogram& other);
 };
+
+// The first and last slot that hold a count (the range a writer prints, empty
+// slots inside it included); nullopt when every slot is empty.
+struct SlotRange {
+    unsigned first = 0, last = 0;
+};
+std::optional<SlotRange> occupied_slots(const std::vector<uint64_t>& slots);
 
 }  // namespace bpfscope::report

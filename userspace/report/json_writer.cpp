@@ -22,18 +22,12 @@ nlohmann::json to_json(const Value& value) {
 
 nlohmann::json to_json(const Log2Histogram& histogram) {
     nlohmann::json buckets = nlohmann::json::array();
-    int first = -1, last = -1;
-    for (unsigned slot = 0; slot < histogram.slots.size(); slot++) {
-        if (histogram.slots[slot] == 0)
-            continue;
-        if (first < 0)
-            first = int(slot);
-        last = int(slot);
-    }
-    for (int slot = first; first >= 0 && slot <= last; slot++) {
-        buckets.push_back({{"low", log2_slot_low(unsigned(slot))},
-                           {"high", log2_slot_high(unsigned(slot))},
-                           {"count", histogram.slots[unsigned(slot)]}});
+    if (auto range = occupied_slots(histogram.slots)) {
+        for (unsigned slot = range->first; slot <= range->last; slot++) {
+            buckets.push_back({{"low", log2_slot_low(slot)},
+                               {"high", log2_slot_high(slot)},
+                               {"count", histogram.slots[slot]}});
+        }
     }
     nlohmann::json out = {{"unit", histogram.unit},
                           {"count", histogram.count},
@@ -52,7 +46,50 @@ nlohmann::json to_json(const Log2Histogram& histogram) {
     return out;
 }
 
+nlohmann::json to_json(const Data& data) {
+    if (const Value* value = data.as_value())
+        return to_json(*value);
+    nlohmann::json out;
+    if (const Data::List* list = data.as_list()) {
+        out = nlohmann::json::array();
+        for (const auto& item : *list) out.push_back(to_json(item));
+    } else if (const Data::Record* record = data.as_record()) {
+        out = nlohmann::json::object();
+        for (const auto& [key, item] : *record) out[key] = to_json(item);
+    }
+    return out;
+}
+
+Data from_json(const nlohmann::json& json) {
+    switch (json.type()) {
+        case nlohmann::json::value_t::boolean:
+            return json.get<bool>();
+        case nlohmann::json::value_t::number_integer:
+            return json.get<int64_t>();
+        case nlohmann::json::value_t::number_unsigned:
+            return json.get<uint64_t>();
+        case nlohmann::json::value_t::number_float:
+            return json.get<double>();
+        case nlohmann::json::value_t::string:
+            return json.get<std::string>();
+        case nlohmann::json::value_t::array: {
+            Data list = Data::list();
+            for (const auto& item : json) list.push_back(from_json(item));
+            return list;
+        }
+        case nlohmann::json::value_t::object: {
+            Data record = Data::record();
+            for (const auto& [key, item] : json.items()) record[key] = from_json(item);
+            return record;
+        }
+        default:
+            return Data();
+    }
+}
+
 nlohmann::json to_json(const Report& report) {
+    if (!report.document.is_null())
+        return to_json(report.document);
     nlohmann::json header = nlohmann::json::object();
     for (const auto& field : report.header) header[field.key] = to_json(field.value);
     nlohmann::json sections = nlohmann::json::array();
@@ -91,8 +128,12 @@ nlohmann::json to_json(const Report& report) {
             {"warnings", report.warnings}};
 }
 
-void write_json(std::ostream& out, const Report& report) {
-    out << to_json(report).dump() << "\n";
+std::string json_text(const Report& report, int indent) {
+    return to_json(report).dump(indent) + "\n";
+}
+
+void write_json(std::ostream& out, const Report& report, int indent) {
+    out << json_text(report, indent);
     out.flush();
 }
 

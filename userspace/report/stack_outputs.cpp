@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <iostream>
 #include <vector>
 
 #include "base/error.h"
@@ -14,6 +15,8 @@
 #include "report/flamegraph.h"
 #include "report/folded.h"
 #include "report/pprof.h"
+#include "report/stack_writers.h"
+#include "report/text_writer.h"
 
 namespace bpfscope::report {
 
@@ -141,6 +144,26 @@ void write_stack_outputs(const StackProfile& profile, const StackOutputOptions& 
     if (!options.pprof_path.empty()) {
         write_file_atomically(options.pprof_path, encode_pprof(profile));
     }
+}
+
+void write_stack_result(const StackProfile& profile, const Report& report,
+                        const StackResultOptions& options, std::ostream& out, std::ostream& err) {
+    if (options.json) {
+        out << stack_profile_json(profile, report);
+    } else if (options.folded_stdout) {
+        out << to_folded(profile);
+        write_text(err, report);
+    } else {
+        out << render_stacks_text(profile, options.value_label);
+        write_text(out, report);
+    }
+    out.flush();
+    write_stack_outputs(profile, options.files);
+}
+
+void write_stack_result(const StackProfile& profile, const Report& report,
+                        const StackResultOptions& options) {
+    write_stack_result(profile, report, options, std::cout, std::cerr);
 }
 
 }  // namespace bpfscope::report

@@ -3,11 +3,13 @@
 // --svg and --pprof. A tool builds a StackProfile, calls
 // add_stack_output_options() while setting up its CLI and write_stack_outputs()
 // once the profile is complete.
+#include <ostream>
 #include <string>
 #include <string_view>
 
 #include <CLI/CLI.hpp>
 
+#include "report/model.h"
 #include "report/stack_profile.h"
 
 namespace bpfscope::report {
@@ -39,5 +41,20 @@ std::string default_count_name(const StackProfile& profile);
 // in the same directory, renamed over `path` once complete. "-" is stdout.
 // Throws UserError ("cannot write PATH: reason").
 void write_file_atomically(const std::string& path, std::string_view content);
+
+// A stack tool's whole result: JSON (-j: the Report plus the stacks), folded
+// lines on `out` (-f; the Report's text then goes to `err`), or the bcc-style
+// stacks followed by the Report's text; then the --folded/--svg/--pprof files.
+struct StackResultOptions {
+    bool json = false;
+    bool folded_stdout = false;
+    std::string value_label;  // "us", "samples": the text output's unit
+    StackOutputOptions files;
+};
+void write_stack_result(const StackProfile& profile, const Report& report,
+                        const StackResultOptions& options, std::ostream& out, std::ostream& err);
+// The same on stdout and stderr.
+void write_stack_result(const StackProfile& profile, const Report& report,
+                        const StackResultOptions& options);
 
 }  // namespace bpfscope::report

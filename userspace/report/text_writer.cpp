@@ -8,7 +8,12 @@
 
 namespace bpfscope::report {
 
-std::string format_value(const Value& value) {
+std::string format_value(const Value& value, int precision) {
+    if (const double* number = std::get_if<double>(&value); number && precision >= 0) {
+        if (std::isnan(*number))
+            return "-";
+        return fmt::format("{:.{}f}", *number, precision);
+    }
     struct Visitor {
         std::string operator()(std::monostate) const { return "-"; }
         std::string operator()(bool b) const { return b ? "yes" : "no"; }
@@ -41,42 +46,66 @@ std::string format_bound(uint64_t value) {
 
 std::string render_histogram(const Log2Histogram& histogram, unsigned bar_width) {
     std::ostringstream out;
-    int first = -1, last = -1;
-    uint64_t peak = 0;
-    for (unsigned slot = 0; slot < histogram.slots.size(); slot++) {
-        if (histogram.slots[slot] == 0)
-            continue;
-        if (first < 0)
-            first = int(slot);
-        last = int(slot);
-        peak = std::max(peak, histogram.slots[slot]);
-    }
-    if (first < 0)
+    auto range = occupied_slots(histogram.slots);
+    if (!range)
         return "  (no events)\n";
+    const unsigned first = range->first, last = range->last;
+    uint64_t peak =
+        *std::max_element(histogram.slots.begin() + first, histogram.slots.begin() + last + 1);
     std::vector<std::string> labels;
     size_t label_width = 0;
-    for (int slot = first; slot <= last; slot++) {
+    for (unsigned slot = first; slot <= last; slot++) {
         std::string label =
-            slot == 0 ? "[0]"
-                      : fmt::format("[{}, {})", format_bound(log2_slot_low(unsigned(slot))),
-                                    slot >= 64 ? std::string("inf")
-                                               : format_bound(log2_slot_high(unsigned(slot))));
+            slot == 0
+                ? "[0]"
+                : fmt::format("[{}, {})", format_bound(log2_slot_low(slot)),
+                              slot >= 64 ? std::string("inf") : format_bound(log2_slot_high(slot)));
         label_width = std::max(label_width, label.size());
         labels.push_back(std::move(label));
     }
     out << fmt::format("  {:<{}} {:>10} distribution\n", histogram.unit, label_width, "count");
-    for (int slot = first; slot <= last; slot++) {
-        uint64_t count = histogram.slots[unsigned(slot)];
+    for (unsigned slot = first; slot <= last; slot++) {
+        uint64_t count = histogram.slots[slot];
         unsigned bar = peak ? unsigned((count * bar_width + peak - 1) / peak) : 0;
         if (count == 0)
             bar = 0;
-        out << fmt::format("  {:<{}} {:>10} |{:<{}}|\n", labels[unsigned(slot - first)],
-                           label_width, count, std::string(bar, '@'), bar_width);
+        out << fmt::format("  {:<{}} {:>10} |{:<{}}|\n", labels[slot - first], label_width, count,
+                           std::string(bar, '@'), bar_width);
     }
     return out.str();
 }
 
+namespace {
+
+// A table whose layout the producer fixed: gaps, widths, alignment, precision.
+std::string render_fixed_table(const Table& table) {
+    std::ostringstream out;
+    if (!table.title.empty())
+        out << "  " << table.title << "\n";
+    auto line = [&](const std::vector<Value>& cells) {
+        for (size_t c = 0; c < cells.size() && c < table.formats.size(); c++) {
+            const ColumnFormat& format = table.formats[c];
+            bool right =
+                format.align == Align::kRight ||
+                (format.align == Align::kAuto && !std::holds_alternative<std::string>(cells[c]));
+            std::string text = format_value(cells[c], format.precision);
+            out << std::string(format.gap, ' ')
+                << (right ? fmt::format("{:>{}}", text, format.width)
+                          : fmt::format("{:<{}}", text, format.width));
+        }
+        out << "\n";
+    };
+    if (table.header)
+        line(std::vector<Value>(table.columns.begin(), table.columns.end()));
+    for (const auto& row : table.rows) line(row);
+    return out.str();
+}
+
+}  // namespace
+
 std::string render_table(const Table& table) {
+    if (!table.formats.empty())
+        return render_fixed_table(table);
     std::vector<size_t> widths(table.columns.size(), 0);
     std::vector<bool> numeric(table.columns.size(), true);  // right-align numeric columns
     std::vector<std::vector<std::string>> cells;
@@ -111,11 +140,15 @@ std::string render_table(const Table& table) {
 }
 
 namespace {
-std::string field_line(const Field& field) {
-    std::string value = format_value(field.value);
+std::string field_value(const Field& field) {
+    std::string value = format_value(field.value, field.precision);
     if (!field.unit.empty() && !std::holds_alternative<std::monostate>(field.value))
         value += " " + field.unit;
-    return fmt::format("{}: {}", field.key, value);
+    return value;
+}
+
+std::string field_line(const Field& field) {
+    return fmt::format("{}: {}", field.key, field_value(field));
 }
 }  // namespace
 
@@ -124,8 +157,18 @@ void write_text(std::ostream& out, const Report& report) {
         out << report.timestamp.value() << "\n";
     for (const auto& field : report.header) out << field_line(field) << "\n";
     for (const auto& section : report.sections) {
-        out << "\n" << section.title << "\n";
-        if (!section.fields.empty()) {
+        if (!section.title.empty())
+            out << "\n" << section.title << "\n";
+        else if (section.blank_before)
+            out << "\n";
+        std::string indent(section.indent, ' ');
+        if (section.layout == FieldLayout::kLines) {
+            for (const auto& field : section.fields) out << indent << field_line(field) << "\n";
+        } else if (section.layout == FieldLayout::kAligned) {
+            for (const auto& field : section.fields)
+                out << indent << fmt::format("{:<{}}", field.key, section.key_width)
+                    << field_value(field) << "\n";
+        } else if (!section.fields.empty()) {
             std::string line = " ";
             for (const auto& field : section.fields) {
                 std::string item = " " + field_line(field);
@@ -137,7 +180,7 @@ void write_text(std::ostream& out, const Report& report) {
             }
             out << line << "\n";
         }
-        for (const auto& note : section.notes) out << "  note: " << note << "\n";
+        for (const auto& note : section.notes) out << indent << "note: " << note << "\n";
         if (section.histogram)
             out << render_histogram(*section.histogram);
         for (const auto& table : section.tables) out << render_table(table);

@@ -9,7 +9,8 @@
 
 namespace bpfscope::report {
 
-std::string format_value(const Value& value);
+// precision: digits after the point of a double; -1 adapts to the magnitude.
+std::string format_value(const Value& value, int precision = -1);
 // "1K", "4M": the compact power-of-two bound labels bpftrace uses.
 std::string format_bound(uint64_t value);
 std::string render_histogram(const Log2Histogram& histogram, unsigned bar_width = 40);

@@ -17,6 +17,7 @@
 #include "memcg/kernel_tracing.h"
 #include "memcg/measurement.h"
 #include "memcg/run_report.h"
+#include "report/json_writer.h"
 #include "report/text_writer.h"
 
 namespace {
@@ -48,19 +49,16 @@ int run_measurement(const Options& options) {
     Measurement measurement = run_memcg_measurement(options.measure, stop_requested);
     const MemcgReport& report = measurement.report;
     if (!report.runs.empty()) {
-        if (options.json) {
-            std::printf("%s\n", report_to_json(report).dump(2).c_str());
-        } else {
-            std::fputs(render_report_text(report).c_str(), stdout);
-            if (measurement.tracing) {
-                std::printf("\nwhere the time goes (kernel side, all runs)\n\n");
-                std::fflush(stdout);
-                report::write_text(std::cout,
-                                   measurement.tracing->text_report(measurement.total_reads));
-            }
-        }
+        report::Report kernel_side;
+        if (measurement.tracing)
+            kernel_side = measurement.tracing->text_report(measurement.total_reads);
+        report::Report out = memcg_report(report, measurement.tracing ? &kernel_side : nullptr);
+        if (options.json)
+            report::write_json(std::cout, out, 2);
+        else
+            report::write_text(std::cout, out);
         if (!options.out_path.empty())
-            write_file(options.out_path, report_to_json(report).dump() + "\n");
+            write_file(options.out_path, report::json_text(out));
     }
     if (measurement.interrupted) {
         spdlog::info("interrupted, cleaned up");
@@ -83,28 +81,20 @@ int run_passive(const Options& options) {
     while (!stop_requested() && std::chrono::steady_clock::now() < until)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     std::map<std::string, double> metrics;
-    nlohmann::json window = tracing.end_run(0, metrics);
-    if (options.json || !options.out_path.empty()) {
-        MemcgReport report;
-        report.kernel = kernel;
-        report.workload.mode = "none";
-        report.tracing = tracing.summary(0);
-        report.tracing["window"] = window;
-        report.tracing["window_s"] = options.duration_s;
-        std::string text = report_to_json(report).dump(2);
-        if (options.json)
-            std::printf("%s\n", text.c_str());
-        if (!options.out_path.empty())
-            write_file(options.out_path, text + "\n");
-    }
-    if (!options.json) {
-        std::printf("kernel      %s, memcg stats implementation: %s\n", kernel.release.c_str(),
-                    kernel.implementation.kind.c_str());
-        std::printf("no workload: system-wide for %.1f s (no per-read figures)\n\n",
-                    options.duration_s);
-        std::fflush(stdout);
-        report::write_text(std::cout, tracing.text_report(0));
-    }
+    report::Data window = tracing.end_run(0, metrics);
+    MemcgReport report;
+    report.kernel = kernel;
+    report.workload.mode = "none";
+    report.tracing = tracing.summary(0);
+    report.tracing["window"] = window;
+    report.tracing["window_s"] = options.duration_s;
+    report::Report out = passive_report(report, options.duration_s, tracing.text_report(0));
+    if (options.json)
+        report::write_json(std::cout, out, 2);
+    else
+        report::write_text(std::cout, out);
+    if (!options.out_path.empty())
+        write_file(options.out_path, report::json_text(out, 2));
     return 0;
 }
 
@@ -113,12 +103,13 @@ int run_compare(const std::vector<std::string>& files, const CompareOptions& opt
     std::vector<LoadedReport> reports;
     for (const auto& file : files) reports.push_back(load_report(file, options.force));
     auto comparison = compare_reports(reports, options);
+    report::Report out = comparison_report(comparison);
     if (json)
-        std::printf("%s\n", comparison.dump(2).c_str());
+        report::write_json(std::cout, out, 2);
     else
-        std::fputs(render_comparison_text(comparison).c_str(), stdout);
+        report::write_text(std::cout, out);
     if (!out_path.empty())
-        write_file(out_path, comparison.dump(2) + "\n");
+        write_file(out_path, report::json_text(out, 2));
     return 0;
 }
 
