@@ -129,7 +129,7 @@ TEST(MemcgOptions, TreeOfAKilledRunIsRemovedByTheNextRun) {
     ASSERT_TRUE(killed.wait_until_ready()) << killed.output_so_far();
     std::smatch match;
     std::string said = killed.output_so_far();
-    ASSERT_TRUE(std::regex_search(said, match, std::regex("memcg: tree (\\S+) \\("))) << said;
+    ASSERT_TRUE(std::regex_search(said, match, std::regex("tree (\\S+) \\("))) << said;
     std::string top = match[1];
     auto result = killed.stop(SIGKILL);
     EXPECT_EQ(result.signal, SIGKILL);

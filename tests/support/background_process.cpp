@@ -93,25 +93,34 @@ ProcessResult BackgroundProcess::stop(int signal_number, std::chrono::millisecon
     return wait(timeout);
 }
 
+bool BackgroundProcess::reap_until(std::chrono::steady_clock::time_point deadline) {
+    if (reaped_)
+        return true;
+    int status = 0;
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() >= deadline)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    reaped_ = true;
+    std::lock_guard lock(mutex_);
+    if (WIFEXITED(status))
+        result_.exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) {
+        result_.exit_code = -1;
+        result_.signal = WTERMSIG(status);
+    }
+    return true;
+}
+
+bool BackgroundProcess::exited_within(std::chrono::milliseconds timeout) {
+    return reap_until(std::chrono::steady_clock::now() + timeout);
+}
+
 ProcessResult BackgroundProcess::wait(std::chrono::milliseconds timeout) {
-    if (!reaped_) {
-        auto deadline = std::chrono::steady_clock::now() + timeout;
-        int status = 0;
-        while (waitpid(pid_, &status, WNOHANG) == 0) {
-            if (std::chrono::steady_clock::now() >= deadline) {
-                kill(pid_, SIGKILL);
-                waitpid(pid_, &status, 0);
-                break;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-        reaped_ = true;
-        if (WIFEXITED(status))
-            result_.exit_code = WEXITSTATUS(status);
-        if (WIFSIGNALED(status)) {
-            result_.exit_code = -1;
-            result_.signal = WTERMSIG(status);
-        }
+    if (!reap_until(std::chrono::steady_clock::now() + timeout)) {
+        kill(pid_, SIGKILL);
+        reap_until(std::chrono::steady_clock::time_point::max());
     }
     if (reader_.joinable())
         reader_.join();

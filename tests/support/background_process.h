@@ -43,6 +43,8 @@ class BackgroundProcess {
     // (SIGKILL after `timeout`) and returns what it printed.
     ProcessResult stop(int signal_number = SIGINT,
                        std::chrono::milliseconds timeout = std::chrono::seconds(60));
+    // True when the process exits within `timeout` (it is then reaped).
+    bool exited_within(std::chrono::milliseconds timeout);
     // Waits for the process to exit on its own (SIGKILL after `timeout`).
     ProcessResult wait(std::chrono::milliseconds timeout = std::chrono::seconds(120));
 
@@ -51,6 +53,8 @@ class BackgroundProcess {
 
   private:
     void read_loop(int out_fd, int err_fd);
+    // Reaps the process if it exits before `deadline`; records its status.
+    bool reap_until(std::chrono::steady_clock::time_point deadline);
 
     pid_t pid_ = -1;
     bool reaped_ = false;

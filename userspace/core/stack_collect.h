@@ -74,6 +74,26 @@ RawStack raw_stack_from_key(const Key& key, int stacks_fd, size_t max_depth) {
     return stack;
 }
 
+// Reads a stack tool's aggregation map (key: who + stack hashes, value: its
+// figure) into RawStacks; `finish(key, value, stack)` sets what differs per
+// tool (value, want_kernel). With `reset` (interval reports) the entries read
+// are deleted, so each report covers its own interval.
+template <typename Key, typename Value, typename Finish>
+std::vector<RawStack> read_stack_map(int map_fd, int stacks_fd, size_t max_depth, bool reset,
+                                     Finish&& finish) {
+    std::vector<RawStack> stacks;
+    std::vector<Key> read_keys;
+    for_each_map_entry<Key, Value>(map_fd, [&](const Key& key, const Value& value) {
+        RawStack stack = raw_stack_from_key(key, stacks_fd, max_depth);
+        finish(key, value, stack);
+        stacks.push_back(std::move(stack));
+        if (reset)
+            read_keys.push_back(key);
+    });
+    for (const auto& key : read_keys) bpf_map_delete_elem(map_fd, &key);
+    return stacks;
+}
+
 struct AssembleOptions {
     bool separator = true;  // "-" frame between user and kernel frames
     // Drop kernel frames inside the scheduler's __sched text (schedule,

@@ -92,23 +92,14 @@ OffcpuSkeleton load(const OffcpuOptions& o, bool btf) {
     return skel;
 }
 
-// With `reset` (interval reports), the blocks read are deleted: each report
-// covers its own interval.
+// Blocks by stack, in microseconds (with `reset`, deleted once read).
 std::vector<RawStack> read_blocks(offcputime_bpf* skel, const OffcpuOptions& o, bool reset) {
-    int stacks_fd = bpf_map__fd(skel->maps.stacks);
-    std::vector<RawStack> raw;
-    std::vector<offcpu_key> read_keys;
-    for_each_map_entry<offcpu_key, offcpu_value>(
-        bpf_map__fd(skel->maps.blocks), [&](const offcpu_key& key, const offcpu_value& value) {
-            RawStack stack = raw_stack_from_key(key, stacks_fd, OFFCPU_MAX_STACK_DEPTH);
+    return read_stack_map<offcpu_key, offcpu_value>(
+        bpf_map__fd(skel->maps.blocks), bpf_map__fd(skel->maps.stacks), OFFCPU_MAX_STACK_DEPTH,
+        reset, [&](const offcpu_key&, const offcpu_value& value, RawStack& stack) {
             stack.want_kernel = !o.user_only;
             stack.value = std::floor(double(value.total_ns) / 1000.0);
-            raw.push_back(std::move(stack));
-            read_keys.push_back(key);
         });
-    for (const auto& key : reset ? read_keys : std::vector<offcpu_key>{})
-        bpf_map_delete_elem(bpf_map__fd(skel->maps.blocks), &key);
-    return raw;
 }
 
 int offcputime_main(int argc, char** argv) {

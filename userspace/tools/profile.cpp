@@ -94,24 +94,15 @@ std::vector<CpuSampler> attach_samplers(bpf_program* program, const ProfileOptio
     return samplers;
 }
 
-// With `reset` (interval reports), the samples read are deleted: each report
-// covers its own interval.
+// Samples by stack (with `reset`, deleted once read).
 std::vector<RawStack> read_samples(profile_bpf* skel, const ProfileOptions& o, bool reset) {
-    int stacks_fd = bpf_map__fd(skel->maps.stacks);
-    std::vector<RawStack> raw;
-    std::vector<profile_key> read_keys;
-    for_each_map_entry<profile_key, uint64_t>(
-        bpf_map__fd(skel->maps.samples), [&](const profile_key& key, uint64_t count) {
-            read_keys.push_back(key);
-            RawStack stack = raw_stack_from_key(key, stacks_fd, PROFILE_MAX_STACK_DEPTH);
+    return read_stack_map<profile_key, uint64_t>(
+        bpf_map__fd(skel->maps.samples), bpf_map__fd(skel->maps.stacks), PROFILE_MAX_STACK_DEPTH,
+        reset, [&](const profile_key& key, uint64_t count, RawStack& stack) {
             // A user-mode sample has no kernel stack; show the kernel part only when present.
             stack.want_kernel = !o.user_only && (key.kernel_stack != 0 || !stack.want_user);
             stack.value = double(count);
-            raw.push_back(std::move(stack));
         });
-    for (const auto& key : reset ? read_keys : std::vector<profile_key>{})
-        bpf_map_delete_elem(bpf_map__fd(skel->maps.samples), &key);
-    return raw;
 }
 
 int profile_main(int argc, char** argv) {
