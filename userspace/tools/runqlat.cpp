@@ -1,10 +1,8 @@
 // runqlat: scheduler run-queue latency (runnable -> running) as log2
 // histograms with percentiles, overall, per process (-P) or per thread (-L).
 #include <bpf/bpf.h>
-#include <sys/stat.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <iostream>
 
 #include "base/error.h"
@@ -12,6 +10,7 @@
 #include "base/options.h"
 #include "base/owners.h"
 #include "core/capabilities.h"
+#include "core/cgroup_identity.h"
 #include "core/map_iteration.h"
 #include "core/run_loop.h"
 #include "core/stack_collect.h"
@@ -33,22 +32,6 @@ struct RunqlatOptions {
     std::string cgroup;
 };
 
-// The cgroup v2 id (inode of the directory) and depth below the v2 root.
-std::pair<uint64_t, uint32_t> cgroup_identity(const std::string& path) {
-    struct stat st {};
-    if (stat(path.c_str(), &st) != 0)
-        throw UserError(errno_message("-c " + path + ": cannot stat the cgroup directory", errno));
-    std::filesystem::path dir = std::filesystem::weakly_canonical(path);
-    uint32_t level = 0;
-    for (auto p = dir; p.has_parent_path() && p != p.parent_path(); p = p.parent_path()) {
-        if (std::filesystem::exists(p / "cgroup.controllers") &&
-            !std::filesystem::exists(p.parent_path() / "cgroup.controllers"))
-            return {st.st_ino, level};  // p is the root of the v2 hierarchy
-        level++;
-    }
-    throw UserError("-c " + path + ": not in a cgroup v2 hierarchy (no cgroup.controllers found)");
-}
-
 RunqlatSkeleton load(const RunqlatOptions& o, bool btf) {
     RunqlatSkeleton skel(runqlat_bpf__open());
     if (!skel)
@@ -59,7 +42,7 @@ RunqlatSkeleton load(const RunqlatOptions& o, bool btf) {
     ro->per_thread = o.per_thread;
     ro->unit_ns = o.milliseconds ? 1000000 : 1000;
     if (!o.cgroup.empty()) {
-        auto [id, level] = cgroup_identity(o.cgroup);
+        auto [id, level] = cgroup_v2_identity(o.cgroup);
         ro->filter_cgroup = true;
         ro->cgroup_id = id;
         ro->cgroup_level = level;
