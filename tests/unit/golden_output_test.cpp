@@ -7,6 +7,7 @@
 // --gtest_filter='GoldenOutput*' rewrites the files; say so in the commit and
 // update docs/.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <fstream>

@@ -13,22 +13,12 @@
 #include <vector>
 
 #include "base/logging.h"
+#include "base/run_options.h"
 
 namespace bpfscope {
 
 // Exit code of a usage error (bad option or value), as argparse and bcc use.
 inline constexpr int kUsageExitCode = 2;
-
-// The figures every measuring tool shares.
-struct RunOptions {
-    double duration_s = 0;    // -d: 0 runs until Ctrl-C
-    double interval_s = 0;    // -i: print (and reset) every interval; 0 prints once at the end
-    int interval_count = 0;   // --count: stop after this many intervals (0: no limit)
-    bool timestamps = false;  // -T
-    bool json = false;        // -j
-    bool verbose = false;     // -v: libbpf debug output and extra detail
-    bool quiet = false;       // -q: errors only
-};
 
 // The value parsers behind the options; each throws UserError("<option> <text>: ...").
 // A number of seconds > 0 (fractions allowed), at most a year.

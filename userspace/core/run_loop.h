@@ -1,12 +1,12 @@
 #pragma once
 // The loop that waits for the end of a run (duration, interval count, or
 // SIGINT/SIGTERM, which stop it cleanly). The options it reads (RunOptions)
-// are registered by base/options.h.
+// are registered by base/options.h (kept out of this header: CLI11 is heavy).
 #include <chrono>
 #include <functional>
 #include <string>
 
-#include "base/options.h"
+#include "base/run_options.h"
 
 namespace bpfscope {
 

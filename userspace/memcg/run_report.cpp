@@ -1,6 +1,7 @@
 #include "memcg/run_report.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <ctime>

@@ -1,6 +1,7 @@
 #include "report/json_writer.h"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 namespace bpfscope::report {
 

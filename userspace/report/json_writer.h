@@ -3,7 +3,7 @@
 // {"schema_version":1,"tool":..,"timestamp":..,"header":{..},
 //  "sections":[{"title","kind","fields":{key:value},"units":{key:unit},
 //               "histogram":{..}|null,"tables":[..],"notes":[..]}],"warnings":[..]}
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <ostream>
 
 #include "report/model.h"

@@ -7,10 +7,12 @@
 #include <string>
 #include <string_view>
 
-#include <CLI/CLI.hpp>
-
 #include "report/model.h"
 #include "report/stack_profile.h"
+
+namespace CLI {
+class App;  // CLI11 is heavy: only the .cpp and the drivers include it
+}
 
 namespace bpfscope::report {
 

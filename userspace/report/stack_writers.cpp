@@ -1,6 +1,7 @@
 #include "report/stack_writers.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 

@@ -3,7 +3,7 @@
 // frame per line, then comm (tid) and the value; largest stacks last), and the
 // profile as JSON next to its Report (-j). The file outputs (--folded, --svg,
 // --pprof) are in stack_outputs.h.
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "report/model.h"
