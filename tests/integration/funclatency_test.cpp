@@ -88,15 +88,6 @@ std::string run_both(WaitingSleeper& a, WaitingSleeper& b) {
     return libc_path;
 }
 
-std::string first_cgroup2_mount() {
-    std::ifstream mounts("/proc/mounts");
-    std::string device, path, type, rest;
-    while (mounts >> device >> path >> type && std::getline(mounts, rest))
-        if (type == "cgroup2")
-            return path;
-    return "";
-}
-
 std::string libc_mapped_by(pid_t pid) {
     std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
     for (std::string line; std::getline(maps, line);) {
@@ -390,7 +381,7 @@ TEST(Funclatency, PidFilterUnitsTimestampsAndLibraryTargets) {
 
 TEST(Funclatency, CgroupFilterSystemLibcAndNoOverhead) {
     BPFSCOPE_REQUIRE_ROOT("loads BPF programs and creates a cgroup");
-    std::string cgroup2 = first_cgroup2_mount();
+    std::string cgroup2 = bpfscope::test::cgroup2_mount();
     BPFSCOPE_REQUIRE(!cgroup2.empty(), "needs a cgroup2 mount for -c");
     constexpr int kCallsA = 12, kCallsB = 9;
     WaitingSleeper a(kCallsA, 1000), b(kCallsB, 1000);

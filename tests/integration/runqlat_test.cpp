@@ -23,16 +23,6 @@ using nlohmann::json;
 
 namespace {
 
-// Where cgroup2 is mounted ("" when it is not).
-std::string cgroup2_mount() {
-    std::ifstream mounts("/proc/mounts");
-    std::string device, path, type, rest;
-    while (mounts >> device >> path >> type && std::getline(mounts, rest))
-        if (type == "cgroup2")
-            return path;
-    return "";
-}
-
 // A cgroup v2 directory of its own, removed at the end (its tasks have exited by then).
 struct TestCgroup {
     std::string path;
@@ -60,7 +50,7 @@ double field(const json& section, const char* name) {
 // -m, -L, -c with -P, --raw-tp, -i with -T, -i with --count.
 TEST(Runqlat, PipeWorkloadHistogramAndOptionsOnOneRun) {
     BPFSCOPE_REQUIRE_ROOT("loads BPF programs and creates a cgroup");
-    std::string root = cgroup2_mount();
+    std::string root = bpfscope::test::cgroup2_mount();
     BPFSCOPE_REQUIRE(!root.empty(), "needs a cgroup2 mount for -c");
     TestCgroup cgroup(root);
     BackgroundWorkload outside({bin("pipewait"), "1000000", "0"});

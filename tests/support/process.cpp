@@ -23,6 +23,15 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::mil
     return process.wait(timeout);
 }
 
+std::string cgroup2_mount() {
+    std::ifstream mounts("/proc/mounts");
+    std::string device, path, type, rest;
+    while (mounts >> device >> path >> type && std::getline(mounts, rest))
+        if (type == "cgroup2")
+            return path;
+    return "";
+}
+
 std::vector<int> child_pids(int pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
     std::vector<int> children;

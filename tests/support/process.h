@@ -22,6 +22,9 @@ ProcessResult run_process(const std::vector<std::string>& argv,
 // The direct children of a running process (from /proc/PID/task/PID/children).
 std::vector<int> child_pids(int pid);
 
+// Where cgroup2 is mounted, from /proc/mounts ("" when it is not).
+std::string cgroup2_mount();
+
 // Path of a built binary: bpfscope, a tool symlink or a workload.
 std::string bin(const std::string& name);
 
