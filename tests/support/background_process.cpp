@@ -73,14 +73,12 @@ void BackgroundProcess::read_loop(int out_fd, int err_fd) {
 bool BackgroundProcess::wait_for_output(const std::string& text,
                                         std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, timeout,
-                             [&] {
-                                 return result_.err.find(text) != std::string::npos ||
-                                        result_.out.find(text) != std::string::npos ||
-                                        streams_closed_;
-                             }) &&
-           (result_.err.find(text) != std::string::npos ||
-            result_.out.find(text) != std::string::npos);
+    auto printed = [&] {
+        return result_.err.find(text) != std::string::npos ||
+               result_.out.find(text) != std::string::npos;
+    };
+    changed_.wait_for(lock, timeout, [&] { return printed() || streams_closed_; });
+    return printed();
 }
 
 void BackgroundProcess::signal(int signal_number) {

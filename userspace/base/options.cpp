@@ -31,9 +31,7 @@ double parse_seconds(const std::string& option, const std::string& text) {
     auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
     const std::string expected = "expected a number of seconds greater than 0 (e.g. 5 or 0.5)";
     if (text.empty() || error != std::errc() || end != text.data() + text.size() ||
-        !std::isfinite(seconds))
-        bad_value(option, text, expected);
-    if (seconds <= 0)
+        !std::isfinite(seconds) || seconds <= 0)
         bad_value(option, text, expected);
     if (seconds > kMaxSeconds)
         bad_value(option, text, "at most a year (31622400 seconds)");

@@ -4,7 +4,6 @@
 
 namespace bpfscope {
 
-// The figures every measuring tool shares.
 struct RunOptions {
     double duration_s = 0;    // -d: 0 runs until Ctrl-C
     double interval_s = 0;    // -i: print (and reset) every interval; 0 prints once at the end
