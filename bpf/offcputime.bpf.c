@@ -69,14 +69,14 @@ struct offcpu_task {
 	__u64 start_ns;             /* 0: not blocked (or not selected) */
 	__u64 user_stack;           /* stacks key of the user stack, 0: none */
 	__u64 kernel_stack;         /* switch-out capture only */
+	__u64 announced_key;        /* process_exec_key() last announced, 0: none */
 	struct user_cache_entry user_cache[OFFCPU_CACHE_WAYS];
 	struct kernel_cache_entry kernel_cache[OFFCPU_CACHE_WAYS];
 	__u8 user_next_way;
 	__u8 kernel_next_way;
 	__u8 user_stack_wanted;
-	__u8 announced;
 	__u8 preempted;             /* left the CPU runnable (switch-out state 0) */
-	__u8 pad[3];
+	__u8 pad[4];
 };
 
 struct {
@@ -264,11 +264,16 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, bool
 	}
 	STACK_COUNTER_ADD(counters, OFFCPU_SWITCHES_OUT, 1);
 	bool kthread = task_is_kthread(prev);
-	/* ts->announced spares the map lookup at every switch-out. */
-	if (!kthread && !ts->announced) {
-		ts->announced = announce_process(tgid, tid);
-		if (!ts->announced)
-			STACK_COUNTER_ADD(counters, OFFCPU_NEW_PID_LOST, 1);
+	/* ts->announced_key spares the map lookup at every switch-out. */
+	if (!kthread) {
+		__u64 key = process_exec_key(prev);
+
+		if (key != ts->announced_key) {
+			if (announce_process(tgid, tid, key))
+				ts->announced_key = key;
+			else
+				STACK_COUNTER_ADD(counters, OFFCPU_NEW_PID_LOST, 1);
+		}
 	}
 
 	if (capture_user && !kthread) {
@@ -419,7 +424,7 @@ static __always_inline void forget_announcement(struct task_struct *task, bool b
 	struct offcpu_task *ts = task_slot(task, (__u32)pid_tgid, btf, false);
 
 	if (ts)
-		ts->announced = 0;
+		ts->announced_key = 0;
 	forget_process(pid_tgid >> 32);
 }
 

@@ -102,7 +102,7 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 	key.tgid = tgid;
 	key.tid = tid;
 	bpf_get_current_comm(&key.comm, sizeof(key.comm));
-	if (!kthread && tid != 0 && !announce_process(tgid, tid))
+	if (!kthread && tid != 0 && !announce_process(tgid, tid, process_exec_key(task)))
 		STACK_COUNTER_ADD(counters, PROFILE_NEW_PID_LOST, 1);
 
 	if (capture_user && !kthread && tid != 0) {

@@ -96,6 +96,26 @@ TEST(Offcputime, ExitedProcessKeepsItsUserFrames) {
     EXPECT_TRUE(found) << "exiter's frames not symbolized after exit:\n" << run.tools[0].out;
 }
 
+// The process is first seen (and its maps read) before it loads a library;
+// the library's frames still resolve after the process has exited, because a
+// change of its executable mappings announces it again while it lives.
+TEST(Offcputime, LibraryLoadedAfterFirstSightKeepsItsFrames) {
+    BPFSCOPE_REQUIRE_ROOT("loads BPF programs");
+    auto run = trace_gated("offcputime", {bin("exiter"), "300", "0", bin("exiter_plugin.so")},
+                           {{"-p", "{pid}", "-f"}});
+    ASSERT_TRACED(run);
+    double before = 0, plugin = 0;
+    for (const auto& [stack, value] : parse_folded_lines(run.tools[0].out)) {
+        if (contains(stack, ";main;exiter_outer;exiter_block;-;"))
+            before += value;
+        if (contains(stack, ";main;exiter_plugin_block;-;"))
+            plugin += value;
+    }
+    EXPECT_GT(before, 40000) << "the first block (before dlopen) is missing:\n" << run.tools[0].out;
+    EXPECT_GT(plugin, 250000) << "the plugin's frames were not symbolized after exit:\n"
+                              << run.tools[0].out;
+}
+
 TEST(Offcputime, CppFramesAreDemangledWithInlinedFrame) {
     BPFSCOPE_REQUIRE_ROOT("loads BPF programs");
     auto run = trace_gated("offcputime", {bin("cppstack"), "10", "30"}, {{"-p", "{pid}", "-f"}});

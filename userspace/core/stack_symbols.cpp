@@ -46,7 +46,7 @@ void StackSymbols::observe_process(uint32_t pid) {
 }
 
 void StackSymbols::process_announced(uint32_t pid) {
-    // BPF announces a pid again only after it exec'ed: its mappings changed.
+    // BPF announces a pid again when its executable mappings changed (exec, dlopen).
     if (!observed_.insert(pid).second) {
         impl_->symbolizer.refresh_process(pid);
         return;
