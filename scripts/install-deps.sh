@@ -18,6 +18,7 @@ packages=(
   linux-perf trace-cmd bpftrace libbpf-tools util-linux procps
   qemu-system-x86 busybox-static cpio xz-utils
   golang-go chromium python3 libxml2-utils time bc
+  elfutils  # eu-stack, the reference for pstack
 )
 missing=()
 for p in "${packages[@]}"; do
