@@ -41,10 +41,23 @@ const volatile __u32 this_tgid = 0;         /* the tool itself, never measured *
 /* kernel text bounds (_stext, _etext) for the kernel stack fingerprint; 0: no reuse */
 const volatile __u64 kernel_text_start = 0;
 const volatile __u64 kernel_text_end = 0;
+/* scheduler text bounds (__sched_text_start, __sched_text_end): the blocking
+ * frames bpf_get_task_stack() leaves out; 0: none recovered */
+const volatile __u64 sched_text_start = 0;
+const volatile __u64 sched_text_end = 0;
+const volatile __u64 thread_stack_size = 16384; /* THREAD_SIZE: bounds the window read */
 
 /* Words of a blocked task's kernel stack, from its saved stack pointer up,
  * whose text addresses make up the kernel stack fingerprint. */
 #define OFFCPU_FINGERPRINT_WORDS 24
+/* Words read from the saved stack pointer up to find the scheduler's frames
+ * (__schedule, schedule, do_nanosleep, the mutex and futex wait paths): their
+ * frames lie between the saved stack pointer and the first frame the kernel's
+ * unwinder reports. 96 words cover the deepest path measured (a kernel mutex
+ * wait: __schedule, schedule, schedule_preempt_disabled, __mutex_lock). */
+#define OFFCPU_WINDOW_WORDS 96
+/* At most this many scheduler frames are prepended to a kernel stack. */
+#define OFFCPU_SCHED_FRAMES_MAX 8
 
 /* A task often blocks at a few sites in turn (a pipe reader's read(), then
  * its write() being preempted on the way out), so each cache has a few ways. */
@@ -110,8 +123,22 @@ struct {
 } scratch SEC(".maps");
 
 struct stack_window {
-	__u64 words[OFFCPU_FINGERPRINT_WORDS];
+	__u64 words[OFFCPU_WINDOW_WORDS];
+	__u32 valid_words; /* read from the stack (the rest is past its top) */
 };
+
+/* A kernel stack being assembled: scheduler frames just before ips[SCHED_FRAMES_MAX],
+ * where bpf_get_task_stack() writes the rest. */
+struct kernel_stack_buf {
+	__u64 ips[OFFCPU_SCHED_FRAMES_MAX + OFFCPU_MAX_STACK_DEPTH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kernel_stack_buf);
+} kernel_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -128,6 +155,33 @@ struct {
 } blocks SEC(".maps");
 
 STACK_COUNTERS_MAP(OFFCPU_COUNTER_COUNT);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, OFFCPU_ERRNO_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} kernel_stack_errors SEC(".maps");
+
+/* A kernel stack that could not be read (result <= 0), by kind of task: idle
+ * tasks and kernel threads are expected now and then, a user thread's stack is
+ * a genuine failure, counted by errno too. */
+static __always_inline void count_missing_kernel_stack(struct task_struct *task, long result)
+{
+	if (BPF_CORE_READ(task, pid) == 0) {
+		STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_MISSING_IDLE, 1);
+		return;
+	}
+	if (task_is_kthread(task)) {
+		STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_MISSING_KTHREAD, 1);
+		return;
+	}
+	STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_MISSING, 1);
+	__u32 slot = result < 0 ? (__u32)-result : 0;
+	if (slot >= OFFCPU_ERRNO_SLOTS)
+		slot = OFFCPU_ERRNO_SLOTS - 1;
+	STACK_COUNTER_ADD(kernel_stack_errors, slot, 1);
+}
 
 static __always_inline struct offcpu_task *task_slot(struct task_struct *task, __u32 tid, bool btf,
 						     bool create)
@@ -201,6 +255,20 @@ static __always_inline __u64 current_stack(void *ctx, __u64 flags, enum offcpu_c
 		return 0;
 	}
 	return store_stack(buf, bytes, full);
+}
+
+/* The kernel stack of prev (the current task), switch-out capture. */
+static __always_inline __u64 current_kernel_stack(void *ctx, struct task_struct *prev)
+{
+	struct offcpu_stack *buf = scratch_stack();
+	if (!buf)
+		return 0;
+	long bytes = bpf_get_stack(ctx, buf->ips, stack_bytes(), 0);
+	if (bytes <= 0) {
+		count_missing_kernel_stack(prev, bytes);
+		return 0;
+	}
+	return store_stack(buf, bytes, OFFCPU_KERNEL_STACK_MAP_FULL);
 }
 
 /* The user stack of prev (the current task). With reuse_stacks, the walk is
@@ -284,8 +352,7 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, bool
 	}
 	if (capture_kernel && capture_at_switch_out) {
 		STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_WALKS, 1);
-		ts->kernel_stack = current_stack(ctx, 0, OFFCPU_KERNEL_STACK_MISSING,
-						 OFFCPU_KERNEL_STACK_MAP_FULL);
+		ts->kernel_stack = current_kernel_stack(ctx, prev);
 	} else {
 		ts->kernel_stack = 0;
 	}
@@ -296,25 +363,107 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev, bool
 	ts->start_ns = now;
 }
 
-/* Hash of the kernel text addresses (return addresses, mostly) in the top
- * words of a blocked task's kernel stack, in order. Positions are not hashed:
- * the syscall entry's random stack offset moves them, the chain does not. */
-static __always_inline __u64 kernel_text_fingerprint(struct task_struct *task)
+/* Reads the top of a blocked task's kernel stack, from its saved stack
+ * pointer up to `words` words (at most OFFCPU_WINDOW_WORDS), never past the
+ * stack's end. */
+static __always_inline struct stack_window *read_stack_window(struct task_struct *task,
+							       __u32 words)
 {
 	__u32 zero = 0;
 	struct stack_window *window = bpf_map_lookup_elem(&window_scratch, &zero);
 	if (!window)
 		return 0;
 	__u64 sp = BPF_CORE_READ(task, thread.sp);
-	if (bpf_probe_read_kernel(window->words, sizeof(window->words), (void *)sp))
+	__u64 top = (__u64)BPF_CORE_READ(task, stack) + thread_stack_size;
+	if (sp >= top)
 		return 0;
+	__u64 available = (top - sp) / sizeof(__u64);
+	__u32 n = words < available ? words : available;
+	window->valid_words = 0;
+	if (n == 0 || n > OFFCPU_WINDOW_WORDS)
+		return 0;
+	if (bpf_probe_read_kernel(window->words, n * sizeof(__u64), (void *)sp))
+		return 0;
+	window->valid_words = n;
+	return window;
+}
+
+/* Hash of the kernel text addresses (return addresses, mostly) in the top
+ * words of a blocked task's kernel stack, in order. Positions are not hashed:
+ * the syscall entry's random stack offset moves them, the chain does not. */
+static __always_inline __u64 kernel_text_fingerprint(struct stack_window *window)
+{
 	__u64 hash = 0xcbf29ce484222325ULL;
 	for (int i = 0; i < OFFCPU_FINGERPRINT_WORDS; i++) {
+		if (i >= window->valid_words)
+			break;
 		__u64 w = window->words[i];
 		if (w >= kernel_text_start && w < kernel_text_end)
 			hash = stack_hash_step(hash, w);
 	}
 	return hash ? hash : 1;
+}
+
+/* State of the scan for scheduler frames (a bpf_loop callback: verified once,
+ * not once per word and frame count). */
+struct sched_scan {
+	struct stack_window *window;
+	__u64 first;  /* the first frame the unwinder reported */
+	__u64 found[OFFCPU_SCHED_FRAMES_MAX];
+	__u32 n;
+	bool anchored;
+};
+
+static long scan_sched_word(__u32 index, struct sched_scan *scan)
+{
+	__u64 i = index;
+
+	/* compare and index with the same register (clang may not) */
+	asm volatile("" : "+r"(i));
+	if (i >= OFFCPU_WINDOW_WORDS || i >= scan->window->valid_words)
+		return 1;
+	__u64 w = scan->window->words[i];
+	if (w == scan->first) {
+		scan->anchored = true;
+		return 1;
+	}
+	if (w >= sched_text_start && w < sched_text_end) {
+		__u32 n = scan->n;
+		if (n >= OFFCPU_SCHED_FRAMES_MAX)
+			return 0;
+		scan->found[n] = w;
+		scan->n = n + 1;
+	}
+	return 0;
+}
+
+/* Prepends the scheduler frames bpf_get_task_stack() skipped: the return
+ * addresses into scheduler text between the saved stack pointer and the first
+ * frame the unwinder reported (buf->ips[OFFCPU_SCHED_FRAMES_MAX]), innermost
+ * first. Every word there belongs to a scheduler function's frame; those that
+ * point into scheduler text are its return addresses. Returns the number of
+ * frames written just before ips[OFFCPU_SCHED_FRAMES_MAX], 0 when the first
+ * frame is not inside the window (counted). */
+static __always_inline __u32 prepend_sched_frames(struct stack_window *window,
+						  struct kernel_stack_buf *buf)
+{
+	struct sched_scan scan = {};
+
+	scan.window = window;
+	scan.first = buf->ips[OFFCPU_SCHED_FRAMES_MAX];
+	bpf_loop(OFFCPU_WINDOW_WORDS, scan_sched_word, &scan, 0);
+	__u32 n = scan.n;
+	if (!scan.anchored || n == 0 || n > OFFCPU_SCHED_FRAMES_MAX) {
+		STACK_COUNTER_ADD(counters, OFFCPU_SCHED_FRAMES_NOT_FOUND, 1);
+		return 0;
+	}
+	for (__u32 j = 0; j < OFFCPU_SCHED_FRAMES_MAX; j++) {
+		if (j >= n)
+			break;
+		buf->ips[(OFFCPU_SCHED_FRAMES_MAX - n + j) & (OFFCPU_SCHED_FRAMES_MAX - 1)] =
+			scan.found[j];
+	}
+	return n;
 }
 
 /* The kernel stack of the blocked task `next`, reused while it blocks again
@@ -324,10 +473,15 @@ static __always_inline __u64 kernel_stack_of(struct task_struct *next, struct of
 {
 	__u64 text_hash = 0, syscall = 0, user_ip = 0;
 	bool reuse = reuse_stacks && kernel_text_start != 0;
+	bool sched_frames = sched_text_start != 0;
+	struct stack_window *window = 0;
 
-	if (reuse) {
+	/* A cache hit needs the fingerprint words only; a walk reads the rest. */
+	if (reuse)
+		window = read_stack_window(next, OFFCPU_FINGERPRINT_WORDS);
+	if (reuse && window) {
 		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(next);
-		text_hash = kernel_text_fingerprint(next);
+		text_hash = kernel_text_fingerprint(window);
 		syscall = BPF_CORE_READ(regs, orig_ax);
 		user_ip = BPF_CORE_READ(regs, ip);
 #pragma unroll
@@ -341,18 +495,34 @@ static __always_inline __u64 kernel_stack_of(struct task_struct *next, struct of
 		}
 	}
 
-	struct offcpu_stack *buf = scratch_stack();
+	__u32 zero = 0;
+	struct kernel_stack_buf *buf = bpf_map_lookup_elem(&kernel_scratch, &zero);
 	if (!buf)
 		return 0;
 	__u32 size = stack_bytes();
 	STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_WALKS, 1);
-	long bytes = bpf_get_task_stack(next, buf->ips, size, 0);
+	long bytes = bpf_get_task_stack(next, &buf->ips[OFFCPU_SCHED_FRAMES_MAX], size, 0);
 	if (bytes <= 0) {
-		STACK_COUNTER_ADD(counters, OFFCPU_KERNEL_STACK_MISSING, 1);
+		count_missing_kernel_stack(next, bytes);
 		return 0;
 	}
-	__u64 hash = store_stack(buf, bytes, OFFCPU_KERNEL_STACK_MAP_FULL);
-	if (reuse && hash) {
+	__u32 n = 0;
+	if (sched_frames) {
+		window = read_stack_window(next, OFFCPU_WINDOW_WORDS);
+		if (window)
+			n = prepend_sched_frames(window, buf);
+		else
+			STACK_COUNTER_ADD(counters, OFFCPU_SCHED_FRAMES_NOT_FOUND, 1);
+	}
+	if (n > OFFCPU_SCHED_FRAMES_MAX)
+		n = OFFCPU_SCHED_FRAMES_MAX;
+	/* the depth limit holds for the whole stack, scheduler frames included */
+	long total = bytes + n * sizeof(__u64);
+	if (total > size)
+		total = size;
+	__u64 hash = store_stack((struct offcpu_stack *)&buf->ips[OFFCPU_SCHED_FRAMES_MAX - n], total,
+				 OFFCPU_KERNEL_STACK_MAP_FULL);
+	if (reuse && text_hash && hash) {
 		__u32 way = ts->kernel_next_way & (OFFCPU_CACHE_WAYS - 1);
 		ts->kernel_next_way = way + 1;
 		struct kernel_cache_entry *e = &ts->kernel_cache[way];

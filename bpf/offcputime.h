@@ -32,6 +32,10 @@ struct offcpu_stack {
 	__u64 ips[OFFCPU_MAX_STACK_DEPTH];
 };
 
+/* Genuine kernel stack failures by errno (the kernel_stack_errors array);
+ * slot 0: an empty stack, the last slot: any errno past it. */
+#define OFFCPU_ERRNO_SLOTS 64
+
 /* Indexes of the per-CPU counters array. */
 enum offcpu_counter {
 	OFFCPU_SWITCHES_OUT,           /* switch-outs that passed the filters */
@@ -43,11 +47,14 @@ enum offcpu_counter {
 	OFFCPU_USER_STACK_MAP_FULL,    /* stacks map full */
 	OFFCPU_KERNEL_STACK_WALKS,     /* bpf_get_task_stack() calls made */
 	OFFCPU_KERNEL_STACK_CACHE_HITS,
-	OFFCPU_KERNEL_STACK_MISSING,   /* bpf_get_task_stack() gave nothing */
+	OFFCPU_KERNEL_STACK_MISSING,   /* no kernel stack of a user thread: genuine failure */
 	OFFCPU_KERNEL_STACK_MAP_FULL,  /* kernel_stacks map refused a new stack */
 	OFFCPU_AGGREGATION_FULL,       /* blocks dropped: aggregation map full */
 	OFFCPU_AGGREGATION_FULL_NS,    /* their off-CPU time */
 	OFFCPU_TASK_STORAGE_FAILED,    /* could not attach a timestamp to a task */
 	OFFCPU_NEW_PID_LOST,           /* ring buffer full: a pid announced late */
+	OFFCPU_KERNEL_STACK_MISSING_IDLE,    /* no kernel stack: an idle task (pid 0) */
+	OFFCPU_KERNEL_STACK_MISSING_KTHREAD, /* no kernel stack: a kernel thread */
+	OFFCPU_SCHED_FRAMES_NOT_FOUND, /* blocking (scheduler) frames not found near the stack pointer */
 	OFFCPU_COUNTER_COUNT,
 };

@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "base/error.h"
 #include "new_process.h"
-#include "symbols/kallsyms.h"
 
 namespace bpfscope {
 
@@ -26,6 +26,24 @@ report::StackFrame synthetic_frame(const char* name, report::StackFrame::Kind ki
     frame.name = name;
     frame.kind = kind;
     return frame;
+}
+
+// "__schedule", also as "__schedule+0x1a" (-v) or a compiler clone "__schedule.cold".
+bool is_schedule_frame(const report::StackFrame& frame) {
+    constexpr std::string_view kName = "__schedule";
+    std::string_view name = frame.name;
+    return name.substr(0, kName.size()) == kName &&
+           (name.size() == kName.size() || name[kName.size()] == '+' || name[kName.size()] == '.');
+}
+
+// Erases __schedule and everything leafward of it (frames are root first).
+void trim_at_schedule(std::vector<report::StackFrame>& kernel) {
+    for (size_t i = kernel.size(); i-- > 0;) {
+        if (kernel[i].kind == report::StackFrame::Kind::kKernel && is_schedule_frame(kernel[i])) {
+            kernel.erase(kernel.begin() + static_cast<std::ptrdiff_t>(i), kernel.end());
+            return;
+        }
+    }
 }
 
 }  // namespace
@@ -95,12 +113,6 @@ int NewPidListener::on_event(void* self, void* data, size_t size) {
 void assemble_profile(const std::vector<RawStack>& raw, StackSymbols& symbols,
                       const AssembleOptions& options, report::StackProfile& profile) {
     using Kind = report::StackFrame::Kind;
-    uint64_t sched_start = 0, sched_end = 0;
-    if (options.drop_sched_functions) {
-        const auto& kallsyms = symbols::Kallsyms::system();
-        sched_start = kallsyms.address("__sched_text_start").value_or(0);
-        sched_end = kallsyms.address("__sched_text_end").value_or(0);
-    }
     for (const auto& stack : raw) {
         report::StackSample sample;
         sample.comm = stack.comm;
@@ -117,14 +129,11 @@ void assemble_profile(const std::vector<RawStack>& raw, StackSymbols& symbols,
         }
         if (stack.want_kernel) {
             std::vector<report::StackFrame> kernel;
-            std::vector<uint64_t> ips = stack.kernel_ips;
-            if (sched_start < sched_end) {
-                std::erase_if(ips,
-                              [&](uint64_t ip) { return ip >= sched_start && ip < sched_end; });
-            }
-            if (!ips.empty()) {
-                kernel = symbols.kernel_frames(ips);
+            if (!stack.kernel_ips.empty()) {
+                kernel = symbols.kernel_frames(stack.kernel_ips);
                 // Root first: the tool's own frames are at the leaf end.
+                if (options.trim_at_schedule)
+                    trim_at_schedule(kernel);
                 while (!kernel.empty() && is_tracing_frame(kernel.back().name)) kernel.pop_back();
             }
             if (kernel.empty())
@@ -135,6 +144,20 @@ void assemble_profile(const std::vector<RawStack>& raw, StackSymbols& symbols,
         }
         profile.samples.push_back(std::move(sample));
     }
+}
+
+std::string missing_kernel_stacks_warning(const std::vector<uint64_t>& by_errno) {
+    std::string causes;
+    for (size_t err = 0; err < by_errno.size(); ++err) {
+        if (by_errno[err] == 0)
+            continue;
+        if (!causes.empty())
+            causes += ", ";
+        causes += err == 0 ? std::string("empty")
+                           : "errno " + std::to_string(err) + " " + strerror(int(err));
+        causes += ": " + std::to_string(by_errno[err]);
+    }
+    return "kernel stacks of user threads missing" + (causes.empty() ? "" : " (" + causes + ")");
 }
 
 void warn_about_losses(report::Report& report,

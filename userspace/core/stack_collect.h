@@ -96,9 +96,11 @@ std::vector<RawStack> read_stack_map(int map_fd, int stacks_fd, size_t max_depth
 
 struct AssembleOptions {
     bool separator = true;  // "-" frame between user and kernel frames
-    // Drop kernel frames inside the scheduler's __sched text (schedule,
-    // do_nanosleep, ...), as bpf_get_task_stack() does for blocked tasks.
-    bool drop_sched_functions = false;
+    // Off-CPU stacks: drop the kernel frames from __schedule to the leaf (the
+    // context switch and the tracing machinery), so a stack's leaf is the
+    // scheduler's caller chain (schedule, do_nanosleep, mutex and futex waits),
+    // the same frames libbpf-tools' offcputime shows below __schedule.
+    bool trim_at_schedule = false;
 };
 
 // Symbolizes and builds the profile: frames root first, user frames, then "-",
@@ -110,6 +112,11 @@ void assemble_profile(const std::vector<RawStack>& raw, StackSymbols& symbols,
 // The stack tools' output goes through the report writers (report/stack_outputs.h).
 using report::StackResultOptions;
 using report::write_stack_result;
+
+// "kernel stacks of user threads missing (errno 14 Bad address: 3, empty: 1)",
+// from counts by errno (slot 0: empty stacks); the text of the warning about
+// genuine kernel stack failures (idle tasks and kernel threads are counted apart).
+std::string missing_kernel_stacks_warning(const std::vector<uint64_t>& by_errno);
 
 // Adds the "warnings" for counters that mean lost data: name -> count pairs
 // with a nonzero count become one warning each.

@@ -8,11 +8,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <optional>
+#include <stdexcept>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -138,6 +141,8 @@ class Symbolizer::Impl {
     std::vector<StackFrame> kernel_frames(std::span<const uint64_t> ips);
     std::vector<StackFrame> user_frames(uint32_t pid, std::span<const uint64_t> ips);
     Stats stats() const { return stats_; }
+
+    std::atomic<std::thread::id> owner{};  // see Symbolizer::check_thread
 
   private:
     struct Mapping {
@@ -574,23 +579,45 @@ Symbolizer::~Symbolizer() = default;
 Symbolizer::Symbolizer(Symbolizer&&) noexcept = default;
 Symbolizer& Symbolizer::operator=(Symbolizer&&) noexcept = default;
 
+void Symbolizer::check_thread(const char* operation) const {
+    // The owner is only ever set by the thread that then uses it: a relaxed
+    // compare-exchange is enough to elect it and to see a foreign owner.
+    std::thread::id none;
+    std::thread::id self = std::this_thread::get_id();
+    if (impl_->owner.compare_exchange_strong(none, self, std::memory_order_relaxed) || none == self)
+        return;
+    throw std::logic_error(std::string("Symbolizer::") + operation +
+                           " called from a thread that does not own this Symbolizer "
+                           "(it is single-threaded: one per thread, or release_thread() first)");
+}
+void Symbolizer::release_thread() {
+    check_thread("release_thread");
+    impl_->owner.store(std::thread::id(), std::memory_order_relaxed);
+}
+
 bool Symbolizer::observe_process(uint32_t pid) {
+    check_thread("observe_process");
     return impl_->observe_process(pid);
 }
 void Symbolizer::forget_process(uint32_t pid) {
+    check_thread("forget_process");
     impl_->forget_process(pid);
 }
 bool Symbolizer::refresh_process(uint32_t pid) {
+    check_thread("refresh_process");
     return impl_->refresh_process_now(pid);
 }
 std::vector<StackFrame> Symbolizer::kernel_frames(std::span<const uint64_t> ips) {
+    check_thread("kernel_frames");
     return impl_->kernel_frames(ips);
 }
 std::vector<StackFrame> Symbolizer::user_frames(uint32_t pid, std::span<const uint64_t> ips) {
+    check_thread("user_frames");
     return impl_->user_frames(pid, ips);
 }
 std::vector<StackFrame> Symbolizer::stack(uint32_t pid, std::span<const uint64_t> user_ips,
                                           std::span<const uint64_t> kernel_ips, bool separator) {
+    check_thread("stack");
     std::vector<StackFrame> frames =
         user_ips.empty() ? std::vector<StackFrame>{} : impl_->user_frames(pid, user_ips);
     std::vector<StackFrame> kernel =
@@ -607,6 +634,7 @@ std::vector<StackFrame> Symbolizer::stack(uint32_t pid, std::span<const uint64_t
 }
 
 Symbolizer::Stats Symbolizer::stats() const {
+    check_thread("stats");
     return impl_->stats();
 }
 

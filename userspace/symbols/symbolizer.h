@@ -3,7 +3,11 @@
 // (root first), for kernel stacks (/proc/kallsyms) and user stacks (/proc/PID/maps +
 // ELF/DWARF through elfutils). User symbols survive process exit: observe_process()
 // opens and pins a process's ELF files while it lives, so its stacks can still be
-// symbolized at report time. Not thread-safe: one Symbolizer per reporting thread.
+// symbolized at report time.
+// Single-threaded by construction: a Symbolizer belongs to the first thread that
+// calls it (its caches and pinned files are unsynchronised), and a call from any
+// other thread throws std::logic_error instead of racing. One Symbolizer per
+// thread; hand one over with release_thread() on its owner first.
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -81,7 +85,15 @@ class Symbolizer {
 
     Stats stats() const;
 
+    // Unbinds it from its owner thread (call from that thread): the next thread
+    // to call it becomes the owner. For handing a Symbolizer to a worker.
+    void release_thread();
+
   private:
+    // Binds the calling thread as the owner on first use; throws
+    // std::logic_error when another thread owns it.
+    void check_thread(const char* operation) const;
+
     class Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -76,6 +76,11 @@ OffcpuSkeleton load(const OffcpuOptions& o, bool btf) {
     const auto& kallsyms = symbols::Kallsyms::system();
     ro->kernel_text_start = kallsyms.address("_stext").value_or(0);
     ro->kernel_text_end = kallsyms.address("_etext").value_or(0);
+    ro->sched_text_start = kallsyms.address("__sched_text_start").value_or(0);
+    ro->sched_text_end =
+        ro->sched_text_start ? kallsyms.address("__sched_text_end").value_or(0) : 0;
+    if (!ro->sched_text_end)
+        ro->sched_text_start = 0;
     bpf_program__set_autoload(btf ? skel->progs.offcpu_switch_raw : skel->progs.offcpu_switch_btf,
                               false);
     bpf_program__set_autoload(skel->progs.offcpu_switch_empty, o.empty_program);
@@ -181,8 +186,8 @@ int offcputime_main(int argc, char** argv) {
         profile.duration_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                   std::chrono::steady_clock::now() - start)
                                   .count();
-        // bpf_get_task_stack() leaves out scheduler functions (__sched text); the
-        // switch-out capture drops them too, so both designs name stacks alike.
+        // Both designs' kernel stacks start at __schedule (the switch-in one puts
+        // back the scheduler frames bpf_get_task_stack() leaves out): trimmed there.
         assemble_profile(read_blocks(skel.get(), o, !final), symbols, AssembleOptions{true, true},
                          profile);
 
@@ -207,6 +212,9 @@ int offcputime_main(int argc, char** argv) {
             .add("user_stack_reused", c[OFFCPU_USER_STACK_CACHE_HITS])
             .add("kernel_stack_walks", c[OFFCPU_KERNEL_STACK_WALKS])
             .add("kernel_stack_reused", c[OFFCPU_KERNEL_STACK_CACHE_HITS])
+            .add("kernel_stacks_missing_idle", c[OFFCPU_KERNEL_STACK_MISSING_IDLE])
+            .add("kernel_stacks_missing_kernel_thread", c[OFFCPU_KERNEL_STACK_MISSING_KTHREAD])
+            .add("blocking_frames_not_found", c[OFFCPU_SCHED_FRAMES_NOT_FOUND])
             .add("stacks", uint64_t(profile.samples.size()));
         for (const auto& [name, value] : symbols.stats()) summary.add("symbols_" + name, value);
         warn_about_losses(
@@ -214,7 +222,9 @@ int offcputime_main(int argc, char** argv) {
             {{"user stacks missing (could not be read)", c[OFFCPU_USER_STACK_MISSING]},
              {"user stacks lost: stack map full (raise --stack-storage-size)",
               c[OFFCPU_USER_STACK_MAP_FULL]},
-             {"kernel stacks missing", c[OFFCPU_KERNEL_STACK_MISSING]},
+             {missing_kernel_stacks_warning(read_percpu_counters(
+                  bpf_map__fd(skel->maps.kernel_stack_errors), OFFCPU_ERRNO_SLOTS)),
+              c[OFFCPU_KERNEL_STACK_MISSING]},
              {"kernel stacks lost: stack map full (raise --stack-storage-size)",
               c[OFFCPU_KERNEL_STACK_MAP_FULL]},
              {"blocks dropped: aggregation map full (raise --stack-storage-size)",
