@@ -298,10 +298,14 @@ TEST(Funclatency, UnknownUserTargetsAndTracepointsAreClearErrors) {
     auto user = run_process(funclatency({"-d", "1", bin("sleeper") + ":no_such_function"}), 30s);
     EXPECT_GT(user.exit_code, 0);
     EXPECT_NE(user.err.find("no_such_function' not found in"), std::string::npos) << user.err;
-    auto not_elf = run_process(funclatency({"-d", "1", "/etc/hostname:main"}), 30s);
-    EXPECT_GT(not_elf.exit_code, 0);
-    EXPECT_NE(not_elf.err.find("/etc/hostname' is not an ELF file"), std::string::npos)
-        << not_elf.err;
+    for (const char* text_file : {"/etc/hostname", "/etc/passwd"}) {
+        auto not_elf = run_process(funclatency({"-d", "1", std::string(text_file) + ":main"}), 30s);
+        EXPECT_GT(not_elf.exit_code, 0);
+        EXPECT_NE(not_elf.err.find(std::string(text_file) + "' is not an ELF file"),
+                  std::string::npos)
+            << not_elf.err;
+        EXPECT_EQ(std::count(not_elf.err.begin(), not_elf.err.end(), '\n'), 1) << not_elf.err;
+    }
     auto no_library = run_process(funclatency({"-d", "1", "nosuchlibrary:malloc"}), 30s);
     EXPECT_GT(no_library.exit_code, 0);
     EXPECT_NE(no_library.err.find("library 'nosuchlibrary' not found"), std::string::npos)
@@ -459,4 +463,34 @@ TEST(Funclatency, MountsTracefsWhenItIsMissing) {
     EXPECT_EQ(s["fields"]["backend"], "tracepoint");
     EXPECT_EQ(std::filesystem::exists("/sys/kernel/tracing/events"), system_tracefs)
         << "the system's tracefs must stay as it was";
+}
+
+// The README's own example: `funclatency c:malloc` (and libc:malloc). Before,
+// "libc" could resolve to the linker script libc.so and the attach failed with
+// "Unknown error 4001". Both names must attach to the same ELF libc and see
+// the same calls (each call fires both uprobes).
+TEST(Funclatency, ReadmeLibraryExampleCMallocWorks) {
+    BPFSCOPE_REQUIRE_ROOT("loads BPF programs");
+    BackgroundProcess tracer(funclatency({"-j", "c:malloc", "libc:malloc"}));
+    ASSERT_TRUE(tracer.wait_until_ready()) << tracer.output_so_far();
+    for (int i = 0; i < 3; i++)
+        EXPECT_EQ(run_process({"sh", "-c", "ls -lR /usr/include > /dev/null"}, 60s).exit_code, 0);
+    auto result = tracer.stop();
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    json report = last_report(result.out);
+    const json& c = section(report, "c:malloc")["fields"];
+    const json& libc = section(report, "libc:malloc")["fields"];
+    EXPECT_EQ(c["backend"], "uprobe") << c;
+    EXPECT_EQ(c["binary"], libc["binary"]);
+    std::ifstream binary(c["binary"].get<std::string>(), std::ios::binary);
+    char magic[4] = {};
+    binary.read(magic, 4);
+    EXPECT_EQ(std::string(magic, 4),
+              "\x7f"
+              "ELF")
+        << c["binary"];
+    double c_calls = c["count"].get<double>(), libc_calls = libc["count"].get<double>();
+    EXPECT_GT(c_calls, 1000) << "ls -lR makes thousands of malloc calls";
+    EXPECT_NEAR(c_calls, libc_calls, 0.02 * c_calls + 50);
+    EXPECT_EQ(our_programs_left(), 0u);
 }

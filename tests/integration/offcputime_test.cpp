@@ -283,7 +283,10 @@ TEST(Offcputime, OutputFilesAndStackOptionsOnOneRun) {
     EXPECT_FALSE(contains(folded_text, "inner_[k]")) << folded_text;
     std::string svg_text = read_file(svg);
     EXPECT_TRUE(contains(svg_text, ">Blocker &amp; co</text>")) << "--title ignored";
-    EXPECT_TRUE(contains(svg_text, "<title>hrtimer_nanosleep_[k] (")) << "--annotate ignored";
+    // The SVG takes the annotation for colour only and titles the frame
+    // without it, as flamegraph.pl does.
+    EXPECT_TRUE(contains(svg_text, "<title>hrtimer_nanosleep (")) << svg_text.substr(0, 2000);
+    EXPECT_FALSE(contains(svg_text, "_[k]"));
     auto decoded = bpfscope::report::decode_pprof(read_file(pprof));
     double pprof_total = 0;
     for (const auto& sample : decoded.samples) pprof_total += sample.value;
@@ -331,6 +334,15 @@ TEST(Offcputime, OutputFilesAndStackOptionsOnOneRun) {
         [](const json& report) { return total_of(json_stacks(report), kBlockerStack); });
     EXPECT_LT(std::fabs(interval_sum - double(slept_us)), 0.10 * double(slept_us))
         << "intervals do not add up to the sleep (reports not reset?)";
+    // The summary counts its own interval too (before: running totals).
+    double interval_blocks = 0;
+    for (const auto& report : parse_json_lines(run.tools[4].out))
+        interval_blocks +=
+            section_fields(report, "off-CPU summary")["blocks_recorded"].get<double>();
+    double whole_blocks = section_fields(doc, "off-CPU summary")["blocks_recorded"].get<double>();
+    EXPECT_NEAR(interval_blocks, whole_blocks, 0.10 * whole_blocks + 2)
+        << "interval summaries are running totals?\n"
+        << run.tools[4].out;
 
     // --count 2: two reports, then the tool ends by itself.
     bpfscope::test::check_counted_run(counted);

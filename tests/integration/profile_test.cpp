@@ -138,6 +138,14 @@ TEST(Profile, CpuBurnerRatioAndOptionsOnOneRun) {
     double interval_sum = bpfscope::test::check_timestamped_intervals(
         run.tools[7].out, [](const json& report) { return sum_values(json_stacks(report)); });
     EXPECT_NEAR(interval_sum, total, 0.15 * total) << "reports not reset per interval?";
+    // The summary counts its own interval too (before: the running total, so
+    // the counters of later reports added up to far more than their stacks).
+    double counted_samples = 0;
+    for (const auto& report : parse_json_lines(run.tools[7].out))
+        counted_samples += section_fields(report, "sampling summary")["samples"].get<double>();
+    EXPECT_NEAR(counted_samples, interval_sum, 0.05 * interval_sum + 2)
+        << "interval summaries are running totals?\n"
+        << run.tools[7].out;
 
     // --count 2: two reports, then the tool ends by itself.
     bpfscope::test::check_counted_run(counted);

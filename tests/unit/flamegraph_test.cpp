@@ -197,7 +197,8 @@ TEST(FlameColors, HashColourIsStablePerNameAndInsideThePalette) {
 TEST(FlameSvg, EscapesMarkupAndReplacesInvalidBytes) {
     std::string out;
     append_xml_escaped(out, "a<b>&\"c'\x01\xff\xc3\xa9");
-    EXPECT_EQ(out, "a&lt;b&gt;&amp;&quot;c&apos;??\xc3\xa9");
+    // Control characters become '?'; an invalid byte U+FFFD, as in pprof and JSON.
+    EXPECT_EQ(out, "a&lt;b&gt;&amp;&quot;c&apos;?\xEF\xBF\xBD\xc3\xa9");
 }
 
 TEST(FlameSvg, RendersOneGroupPerFrameWithCountsAndPercentages) {
@@ -218,4 +219,91 @@ TEST(FlameSvg, RendersOneGroupPerFrameWithCountsAndPercentages) {
     EXPECT_EQ(groups, layout.frames.size());
     EXPECT_EQ(svg.find("http://", svg.find("xmlns=\"http://www.w3.org/2000/svg\"") + 40),
               std::string::npos);  // nothing fetched from the network
+}
+
+// flamegraph.pl colours a differential frame by its self delta: the change of
+// the stacks that end in it (its flow() adds a line's delta to the leaf only).
+// A caller whose callees changed but that did not change itself stays white.
+TEST(FlameDiff, SelfDeltaByDefaultInclusiveAsAnOption) {
+    FoldedStacks stacks;
+    parse_folded("a;b 10 10\na;b;c 10 20\na;d 30 25\n", "two-column", FoldedColumn::kOnly, stacks);
+    FlameGraphOptions options = no_min_width();
+    FlameLayout layout = layout_flame_graph(stacks, options);
+    auto frames = frames_by_name(stacks, layout);
+    EXPECT_DOUBLE_EQ(frames["b@2"].self_delta, 0);
+    EXPECT_DOUBLE_EQ(frames["b@2"].delta, 10);
+    EXPECT_DOUBLE_EQ(frames["c@3"].self_delta, 10);
+    EXPECT_DOUBLE_EQ(frames["d@2"].self_delta, -5);
+    EXPECT_DOUBLE_EQ(frames["a@1"].self_delta, 0);
+    EXPECT_DOUBLE_EQ(frames["a@1"].delta, 5);
+    EXPECT_DOUBLE_EQ(layout.max_delta, 10);
+    EXPECT_DOUBLE_EQ(layout.max_inclusive_delta, 10);
+
+    auto fill = [](const std::string& svg, const std::string& name) {
+        size_t at = svg.find("<title>" + name + " (");
+        if (at == std::string::npos)
+            return std::string();
+        size_t fill = svg.find("fill=\"", at);
+        return svg.substr(fill + 6, svg.find('"', fill + 6) - fill - 6);
+    };
+    std::string svg = render_flame_graph_svg(stacks, layout, options);
+    EXPECT_EQ(fill(svg, "b"), "rgb(255,255,255)");
+    EXPECT_EQ(fill(svg, "c"), "rgb(255,0,0)");
+    // color_scale: int(210 * (max - |delta|) / max) = int(210 * 5 / 10) = 105.
+    EXPECT_EQ(fill(svg, "d"), "rgb(105,105,255)");
+    EXPECT_EQ(fill(svg, "a"), "rgb(255,255,255)");
+    EXPECT_NE(svg.find("<title>c (20 samples, 36.36%; +18.18%)</title>"), std::string::npos);
+
+    options.inclusive_delta = true;
+    svg = render_flame_graph_svg(stacks, layout, options);
+    EXPECT_EQ(fill(svg, "b"), "rgb(255,0,0)");      // +10, the largest frame change
+    EXPECT_EQ(fill(svg, "a"), "rgb(255,105,105)");  // +5 of 10
+    EXPECT_NE(svg.find("<title>b (30 samples, 54.55%; +18.18%)</title>"), std::string::npos);
+}
+
+TEST(FlameDiff, ColourScaleIsFlamegraphPls) {
+    for (double delta : {1e-9, 1.0, 3.75, 7.5, 11.25, 14.9, 15.0}) {
+        auto expected = static_cast<uint8_t>(int(210 * (15 - delta) / 15));
+        EXPECT_EQ(FlameColorer::diff_color(delta, 15, false), (Rgb{255, expected, expected}))
+            << delta;
+        EXPECT_EQ(FlameColorer::diff_color(-delta, 15, false), (Rgb{expected, expected, 255}))
+            << delta;
+    }
+}
+
+// flamegraph.pl uses "_[k]", "_[j]", "_[i]", "_[w]" to pick a colour, then
+// strips them from the title and the label.
+TEST(FlameSvg, AnnotationsPickTheColourThenLeaveTheTitle) {
+    EXPECT_EQ(strip_frame_annotation("vfs_read_[k]"), "vfs_read");
+    EXPECT_EQ(strip_frame_annotation("Foo.bar_[j]"), "Foo.bar");
+    EXPECT_EQ(strip_frame_annotation("inl_[i]"), "inl");
+    EXPECT_EQ(strip_frame_annotation("waker_[w]"), "waker");
+    EXPECT_EQ(strip_frame_annotation("odd_[x]"), "odd_[x]");
+    EXPECT_EQ(strip_frame_annotation("_[k]"), "_[k]");  // nothing left: kept
+    EXPECT_EQ(strip_frame_annotation("plain"), "plain");
+
+    FoldedStacks stacks;
+    parse_folded("app;main;vfs_read_[k] 3\napp;main;inl_[i] 1\n", "in", FoldedColumn::kOnly,
+                 stacks);
+    FlameGraphOptions options = no_min_width();
+    options.colors = "java";
+    options.width = 2000;
+    FlameLayout layout = layout_flame_graph(stacks, options);
+    std::string svg = render_flame_graph_svg(stacks, layout, options);
+    EXPECT_EQ(svg.find("_[k]"), std::string::npos);
+    EXPECT_EQ(svg.find("_[i]"), std::string::npos);
+    EXPECT_NE(svg.find("<title>vfs_read (3 samples, 75.00%)</title>"), std::string::npos);
+    EXPECT_NE(svg.find(">vfs_read</text>"), std::string::npos);
+    // The colour still comes from the annotation: kernel orange, inlined aqua.
+    size_t kernel = svg.find("<title>vfs_read (");
+    size_t fill = svg.find("fill=\"rgb(", kernel) + 10;
+    int r = 0, g = 0, b = 0;
+    ASSERT_EQ(sscanf(svg.c_str() + fill, "%d,%d,%d", &r, &g, &b), 3);
+    EXPECT_GE(r, 190);  // orange: r 190-250, g 90-155, b 0-55
+    EXPECT_LE(b, 55);
+    size_t inlined = svg.find("<title>inl (");
+    fill = svg.find("fill=\"rgb(", inlined) + 10;
+    ASSERT_EQ(sscanf(svg.c_str() + fill, "%d,%d,%d", &r, &g, &b), 3);
+    EXPECT_LE(r, 110);  // aqua: r 50-110, g and b 165-225
+    EXPECT_GE(b, 165);
 }

@@ -183,3 +183,38 @@ TEST(Options, ParsersDirectly) {
 }
 
 }  // namespace
+
+// Before: tool-specific numbers went through CLI11 as unsigned: "-m -5" was
+// accepted as a huge number and "-F abc" said "not in range".
+TEST(Options, WholeNumberOptionsRefuseNegativesAndTextInOneLine) {
+    struct Case {
+        std::vector<std::string> args;
+        std::string expected;
+    };
+    const std::vector<Case> cases = {
+        {{"-m", "-5"}, "-m '-5': expected a whole number from 0 to 1000"},
+        {{"-m", "abc"}, "-m 'abc': expected a whole number from 0 to 1000"},
+        {{"-m", "1001"}, "-m '1001': expected a whole number from 0 to 1000"},
+        {{"-m", "2.5"}, "-m '2.5': expected a whole number"},
+        {{"-F", "0"}, "-F '0': expected a whole number from 1 to 99"},
+        {{"-F", "99999999999999999999999"}, "-F '99999999999999999999999': expected"},
+    };
+    for (const auto& c : cases) {
+        auto [message, code] = parse_error(c.args, [](ToolOptions& cli, RunOptions&) {
+            static uint64_t min_us = 0;
+            static uint32_t frequency = 0;
+            cli.number("-m,--min", min_us, 0, 1000, "min").number("-F", frequency, 1, 99, "freq");
+        });
+        EXPECT_NE(message.find(c.expected), std::string::npos)
+            << c.args[0] << " " << c.args[1] << ": got '" << message << "'";
+        EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+        EXPECT_EQ(code, bpfscope::kUsageExitCode) << message;
+    }
+    ToolOptions cli("tool", "test tool");
+    uint64_t min_us = 7;
+    int cpu = -1;
+    cli.number("-m", min_us, 0, 1000, "min").number("-C", cpu, 0, 8191, "cpu");
+    EXPECT_EQ(parse(cli, {"-m", "0", "-C", "3"}), std::nullopt);
+    EXPECT_EQ(min_us, 0u);
+    EXPECT_EQ(cpu, 3);
+}

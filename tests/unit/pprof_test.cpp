@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "profile.pb.h"
+#include "report/flamegraph.h"
 #include "report/folded.h"
 
 using namespace bpfscope::report;
@@ -198,9 +199,10 @@ TEST(Pprof, FoldedStacksRoundTrip) {
         "app;main;read;vfs_read_[k] 2\n"
         "app;idle 0.5\n",
         "in", FoldedColumn::kOnly, stacks);
-    bool rounded = false;
-    StackProfile decoded = decode_pprof(encode_pprof_folded(stacks, "samples", rounded));
-    EXPECT_TRUE(rounded);
+    PprofNotes notes;
+    StackProfile decoded = decode_pprof(encode_pprof_folded(stacks, "samples", notes));
+    EXPECT_EQ(notes.rounded, 1u);
+    EXPECT_EQ(notes.saturated, 0u);
     EXPECT_EQ(decoded.sample_type, "samples");
     EXPECT_EQ(decoded.unit, "count");
     ASSERT_EQ(decoded.samples.size(), stacks.stacks.size());
@@ -208,7 +210,7 @@ TEST(Pprof, FoldedStacksRoundTrip) {
         SCOPED_TRACE("stack " + std::to_string(i));
         const auto& stack = stacks.stacks[i];
         const auto& sample = decoded.samples[i];
-        EXPECT_DOUBLE_EQ(sample.value, std::llround(stack.count));
+        EXPECT_EQ(sample.value, uint64_t(std::llround(stack.count)));
         ASSERT_EQ(sample.frames.size(), stack.depth);
         for (uint32_t j = 0; j < stack.depth; j++) {
             std::string name(stacks.name(stacks.frames[stack.first + j]));
@@ -221,4 +223,114 @@ TEST(Pprof, FoldedStacksRoundTrip) {
             EXPECT_EQ(sample.frames[j].module, kernel ? "[kernel]" : "[unknown]");
         }
     }
+}
+
+namespace {
+
+// The raw int64 sample values of an encoded profile (first sample type).
+std::vector<int64_t> raw_values(const std::string& encoded) {
+    perftools::profiles::Profile raw;
+    EXPECT_TRUE(raw.ParseFromString(gzip_decompress(encoded)));
+    std::vector<int64_t> values;
+    for (const auto& sample : raw.sample()) values.push_back(sample.value(0));
+    return values;
+}
+
+}  // namespace
+
+// Before: a count of 2^63-1 became INT64_MIN (llround of 2^63 as a double) and
+// counts above 2^53 were rounded silently.
+TEST(Pprof, FoldedCountsStayExactIntegersAndSaturateAtInt64Max) {
+    FoldedStacks stacks;
+    parse_folded(
+        "a;x 9223372036854775807\n"
+        "a;y 9007199254740993\n"  // 2^53 + 1
+        "a;z 18446744073709551615\n"
+        "a;w 3\n",
+        "in", FoldedColumn::kOnly, stacks);
+    PprofNotes notes;
+    auto values = raw_values(encode_pprof_folded(stacks, "samples", notes));
+    ASSERT_EQ(values.size(), 4u);
+    EXPECT_EQ(values[0], INT64_MAX);
+    EXPECT_EQ(values[1], 9007199254740993);
+    EXPECT_EQ(values[2], INT64_MAX);  // saturated, and said so
+    EXPECT_EQ(values[3], 3);
+    EXPECT_EQ(notes.saturated, 1u);
+    EXPECT_EQ(notes.rounded, 0u);
+    EXPECT_NE(pprof_notes_warning(notes).find("1 count above 9223372036854775807"),
+              std::string::npos)
+        << pprof_notes_warning(notes);
+    EXPECT_EQ(pprof_notes_warning(PprofNotes{}), "");
+}
+
+TEST(Pprof, ProfileCountsStayExactAndTheCpuProductSaturates) {
+    StackProfile profile;
+    profile.sample_type = "samples";
+    profile.unit = "count";
+    profile.period = 2000;
+    for (uint64_t value : {(uint64_t(1) << 53) + 1, uint64_t(INT64_MAX), UINT64_MAX}) {
+        StackSample sample;
+        sample.comm = "p";
+        sample.frames = {frame("f", "/bin/p", 0x1000)};
+        sample.value = value;
+        profile.samples.push_back(sample);
+    }
+    PprofNotes notes;
+    std::string encoded = encode_pprof(profile, &notes);
+    perftools::profiles::Profile raw;
+    ASSERT_TRUE(raw.ParseFromString(gzip_decompress(encoded)));
+    ASSERT_EQ(raw.sample_size(), 3);
+    EXPECT_EQ(raw.sample(0).value(0), 9007199254740993);
+    EXPECT_EQ(raw.sample(0).value(1), INT64_MAX);  // (2^53 + 1) * 2000 does not fit
+    EXPECT_EQ(raw.sample(1).value(0), INT64_MAX);
+    EXPECT_EQ(raw.sample(2).value(0), INT64_MAX);
+    EXPECT_EQ(notes.saturated, 4u);  // one sample value (2^64-1) and three cpu products
+    StackProfile decoded = decode_pprof(encoded);
+    EXPECT_EQ(decoded.samples[0].value, (uint64_t(1) << 53) + 1);
+}
+
+// Before: an invalid-UTF-8 name made a file protobuf refuses to parse.
+TEST(Pprof, InvalidUtf8NamesAreReplacedAsInTheSvg) {
+    const std::string bad = "bad\xff\xc3name";
+    StackProfile profile;
+    profile.sample_type = "samples";
+    profile.unit = "count";
+    StackSample sample;
+    sample.comm = "comm\xfe";
+    sample.frames = {frame(bad, "/bin/\x80p", 0x1000)};
+    sample.value = 4;
+    profile.samples.push_back(sample);
+    std::string encoded = encode_pprof(profile);
+    perftools::profiles::Profile raw;
+    ASSERT_TRUE(raw.ParseFromString(gzip_decompress(encoded)));  // protobuf accepts it
+    StackProfile decoded = decode_pprof(encoded);
+    ASSERT_EQ(decoded.samples.size(), 1u);
+    std::string svg_text;
+    append_xml_escaped(svg_text, bad);
+    EXPECT_EQ(decoded.samples[0].frames[0].name, svg_text);  // the same replacement
+    EXPECT_EQ(decoded.samples[0].frames[0].name, "bad\xEF\xBF\xBD\xEF\xBF\xBDname");
+    EXPECT_EQ(decoded.samples[0].comm, "comm\xEF\xBF\xBD");
+
+    FoldedStacks stacks;
+    parse_folded("a;" + bad + " 2\n", "in", FoldedColumn::kOnly, stacks);
+    PprofNotes notes;
+    StackProfile from_folded = decode_pprof(encode_pprof_folded(stacks, "samples", notes));
+    EXPECT_EQ(from_folded.samples[0].frames[1].name, svg_text);
+}
+
+TEST(Gzip, MultiMemberStreamsAndCorruptDataNamed) {
+    std::string both = gzip_compress("a 1\n") + gzip_compress("b 2\n");
+    EXPECT_EQ(gzip_decompress(both, "x"), "a 1\nb 2\n");
+    std::string truncated = gzip_compress(std::string(10000, 'x'));
+    truncated.resize(truncated.size() / 2);
+    try {
+        gzip_decompress(truncated, "in.folded.gz");
+        ADD_FAILURE() << "truncated data accepted";
+    } catch (const bpfscope::UserError& error) {
+        EXPECT_NE(std::string(error.what()).find("in.folded.gz: truncated gzip data"),
+                  std::string::npos)
+            << error.what();
+    }
+    EXPECT_THROW(gzip_decompress(std::string("\x1f\x8b\x08\x00garbage", 12), "g"),
+                 bpfscope::UserError);
 }

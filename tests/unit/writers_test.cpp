@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "report/json_writer.h"
+#include "report/stack_writers.h"
 #include "report/text_writer.h"
 
 using namespace bpfscope::report;
@@ -148,4 +149,21 @@ TEST(TextWriter, FixedLayoutTablesAndFieldLayouts) {
               "   all\n"
               "  spread: 0.125 us\n"
               "\nnote: done\n");
+}
+
+// A comm cut mid-character by the kernel (16 bytes) is not valid UTF-8. Before,
+// dump() threw and the tool ended with nlohmann's message instead of a report.
+TEST(JsonWriter, InvalidUtf8IsReplacedNotThrown) {
+    Report report = sample_report();
+    report.add_section("comm", "summary").add("comm", std::string("caf\xc3"));
+    std::string text;
+    ASSERT_NO_THROW(text = json_text(report));
+    EXPECT_NE(text.find("caf\xEF\xBF\xBD"), std::string::npos) << text;
+    StackProfile profile;
+    StackSample sample;
+    sample.comm = "w\xff";
+    sample.value = 1;
+    profile.samples.push_back(sample);
+    ASSERT_NO_THROW(text = stack_profile_json(profile, report));
+    EXPECT_NE(text.find("\"comm\":\"w\xEF\xBF\xBD\""), std::string::npos) << text;
 }

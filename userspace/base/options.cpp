@@ -48,6 +48,18 @@ uint64_t parse_positive_count(const std::string& option, const std::string& text
     return value;
 }
 
+uint64_t parse_whole_number(const std::string& option, const std::string& text, uint64_t min,
+                            uint64_t max) {
+    uint64_t value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < min ||
+        value > max)
+        bad_value(
+            option, text,
+            "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+    return value;
+}
+
 std::vector<uint32_t> parse_id_list(const std::string& option, const std::string& text) {
     std::vector<uint32_t> ids;
     size_t position = 0;

@@ -26,6 +26,10 @@ double parse_seconds(const std::string& option, const std::string& text);
 // A whole number in [1, max].
 uint64_t parse_positive_count(const std::string& option, const std::string& text,
                               uint64_t max = UINT32_MAX);
+// A whole number in [min, max]. (CLI11's own parsing turns "-5" into a huge
+// unsigned value and names 20-digit bounds; this one says what to write.)
+uint64_t parse_whole_number(const std::string& option, const std::string& text, uint64_t min,
+                            uint64_t max);
 // "1,2,3" -> {1, 2, 3}: process or thread ids (> 0).
 std::vector<uint32_t> parse_id_list(const std::string& option, const std::string& text);
 // An output file: not empty, not a directory, in a directory that exists ("-": stdout).
@@ -55,6 +59,20 @@ class ToolOptions {
                          const std::string& help);
     // One pid.
     ToolOptions& id(const std::string& names, uint32_t& id, const std::string& help);
+    // A whole-number option in [min, max], parsed by parse_whole_number.
+    template <typename T>
+    ToolOptions& number(const std::string& names, T& value, uint64_t min, uint64_t max,
+                        const std::string& help) {
+        std::string option = names.substr(0, names.find(','));
+        app_.add_option_function<std::string>(
+                names,
+                [&value, option, min, max](const std::string& text) {
+                    value = static_cast<T>(parse_whole_number(option, text, min, max));
+                },
+                help)
+            ->type_name("N");
+        return *this;
+    }
     // An output file option (FILE).
     ToolOptions& output_file(const std::string& names, std::string& path, const std::string& help);
 

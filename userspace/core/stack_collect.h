@@ -55,7 +55,7 @@ struct RawStack {
     bool want_kernel = false;
     std::vector<uint64_t> user_ips;    // leaf first; empty and wanted: missing
     std::vector<uint64_t> kernel_ips;  // leaf first
-    double value = 0;
+    uint64_t value = 0;                // the tool's figure (samples, microseconds)
 };
 
 // The part of a RawStack every stack tool's aggregation key carries: who

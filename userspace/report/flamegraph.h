@@ -30,18 +30,28 @@ struct FlameGraphOptions {
     bool flamechart = false;  // keep input order (x = time), merge only neighbours
     bool negate = false;      // differential: swap red and blue
     bool normalize = false;   // differential: scale "before" to the "after" total
+    // Differential colour: by default a frame is coloured by its self delta (the
+    // change of the stacks that end in it), as flamegraph.pl does; with
+    // inclusive_delta by the change of everything under it.
+    bool inclusive_delta = false;
 };
+
+// A frame name as drawn: flamegraph.pl's annotations "_[k]" (kernel), "_[j]"
+// (JIT), "_[i]" (inlined) and "_[w]" (waker) pick the colour, then are removed
+// from the title and label.
+std::string_view strip_frame_annotation(std::string_view name);
 
 // Parses "--minwidth" text: "0.5" (px) or "2%" (of the total). Throws UserError.
 void parse_min_width(const std::string& text, FlameGraphOptions& options);
 
 // One drawn frame: a run of stacks sharing a prefix, in count units.
 struct FlameFrame {
-    uint32_t name = 0;   // id in FoldedStacks::names; kRootName for the root
-    uint32_t depth = 0;  // root = 0
-    double start = 0;    // sum of counts of the stacks to its left
-    double width = 0;    // sum of counts of its stacks
-    double delta = 0;    // differential: after - before, over its stacks
+    uint32_t name = 0;      // id in FoldedStacks::names; kRootName for the root
+    uint32_t depth = 0;     // root = 0
+    double start = 0;       // sum of counts of the stacks to its left
+    double width = 0;       // sum of counts of its stacks
+    double delta = 0;       // differential: after - before, over all its stacks (inclusive)
+    double self_delta = 0;  // differential: after - before, over the stacks ending in it
 };
 
 struct FlameLayout {
@@ -50,6 +60,8 @@ struct FlameLayout {
     double total = 0;                // width of the root
     uint32_t max_depth = 0;          // deepest drawn frame
     double max_delta = 0;            // differential: largest |after - before| of one stack
+                                     // (= the largest |self_delta| of a frame)
+    double max_inclusive_delta = 0;  // differential: largest |delta| of a frame below the root
     bool differential = false;
     size_t merged_stacks = 0;  // distinct stacks after merging equal ones
 };

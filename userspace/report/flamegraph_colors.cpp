@@ -104,6 +104,15 @@ uint8_t channel(double value) {
 
 }  // namespace
 
+std::string_view strip_frame_annotation(std::string_view name) {
+    if (name.size() > 4 && name.substr(name.size() - 4, 2) == "_[" && name.back() == ']') {
+        char kind = name[name.size() - 2];
+        if (kind == 'k' || kind == 'j' || kind == 'i' || kind == 'w')
+            return name.substr(0, name.size() - 4);
+    }
+    return name;
+}
+
 const std::vector<std::string>& flame_palettes() {
     static const std::vector<std::string> names = [] {
         std::vector<std::string> list;
@@ -147,9 +156,11 @@ Rgb FlameColorer::diff_color(double delta, double max_delta, bool negate) {
         delta = -delta;
     if (delta == 0 || max_delta <= 0)
         return {255, 255, 255};
-    double strength = std::min(1.0, std::fabs(delta) / max_delta);
-    // Fade from white to full colour; keep a little colour even for tiny changes.
-    uint8_t faded = channel(230 * (1.0 - strength));
+    // flamegraph.pl's color_scale: the other two channels are
+    // int(210 * (max - |delta|) / max), so even a tiny change is visibly tinted.
+    double magnitude = std::min(std::fabs(delta), max_delta);
+    auto faded = static_cast<uint8_t>(
+        std::clamp(std::floor(210 * (max_delta - magnitude) / max_delta), 0.0, 210.0));
     if (delta > 0)
         return {255, faded, faded};
     return {faded, faded, 255};

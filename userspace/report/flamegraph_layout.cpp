@@ -104,6 +104,7 @@ FlameLayout layout_flame_graph(FoldedStacks& stacks, const FlameGraphOptions& op
         uint32_t name;
         double start;
         double delta_at_open;
+        double self_delta;  // of the stacks that end in this frame
     };
     std::vector<Open> open;
     const FoldedStacks::Stack* previous = nullptr;
@@ -115,9 +116,11 @@ FlameLayout layout_flame_graph(FoldedStacks& stacks, const FlameGraphOptions& op
             double width = x - frame.start;
             if (width > 0 && width >= min_value) {
                 auto depth = static_cast<uint32_t>(open.size());
+                double delta = running_delta - frame.delta_at_open;
                 layout.frames.push_back(
-                    {frame.name, depth, frame.start, width, running_delta - frame.delta_at_open});
+                    {frame.name, depth, frame.start, width, delta, frame.self_delta});
                 layout.max_depth = std::max(layout.max_depth, depth);
+                layout.max_inclusive_delta = std::max(layout.max_inclusive_delta, std::fabs(delta));
             }
             open.pop_back();
         }
@@ -141,7 +144,7 @@ FlameLayout layout_flame_graph(FoldedStacks& stacks, const FlameGraphOptions& op
         }
         close_down_to(common);
         for (size_t i = common; i < stack.depth; i++) {
-            open.push_back({frames[stack.first + i], x, running_delta});
+            open.push_back({frames[stack.first + i], x, running_delta, 0});
         }
         previous = &stack;
         x += width_of(stack);
@@ -149,11 +152,13 @@ FlameLayout layout_flame_graph(FoldedStacks& stacks, const FlameGraphOptions& op
             double delta = stack.count2 - stack.count;
             running_delta += delta;
             stack_delta += delta;
+            if (stack.depth > 0)
+                open[stack.depth - 1].self_delta += delta;
         }
     }
     layout.max_delta = std::max(layout.max_delta, std::fabs(stack_delta));
     close_down_to(0);
-    layout.frames.push_back({FlameLayout::kRootName, 0, 0, total, running_delta});
+    layout.frames.push_back({FlameLayout::kRootName, 0, 0, total, running_delta, 0});
     return layout;
 }
 

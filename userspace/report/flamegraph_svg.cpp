@@ -8,35 +8,13 @@
 #include <nlohmann/json.hpp>
 
 #include "report/flamegraph.h"
+#include "report/utf8.h"
 
 namespace bpfscope::report {
 
 namespace {
 
 constexpr double kPad = 10;  // px left and right; layout_flame_graph uses the same
-
-// Length of a valid UTF-8 sequence starting at text[0], 0 if invalid.
-size_t utf8_sequence_length(std::string_view text) {
-    auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-    unsigned char lead = byte(0);
-    size_t length = lead < 0xC2 ? 0 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : lead < 0xF5 ? 4 : 0;
-    if (length == 0 || text.size() < length)
-        return 0;
-    for (size_t i = 1; i < length; i++) {
-        if ((byte(i) & 0xC0) != 0x80)
-            return 0;
-    }
-    // Overlong 3/4-byte forms, surrogates and > U+10FFFF are not allowed in XML.
-    if (lead == 0xE0 && byte(1) < 0xA0)
-        return 0;
-    if (lead == 0xED && byte(1) >= 0xA0)
-        return 0;
-    if (lead == 0xF0 && byte(1) < 0x90)
-        return 0;
-    if (lead == 0xF4 && byte(1) >= 0x90)
-        return 0;
-    return length;
-}
 
 // Fixed-point number with `decimals` digits after the point. The frame loop
 // writes ~10 numbers per frame, and fmt's float formatting dominated it.
@@ -144,7 +122,7 @@ void append_xml_escaped(std::string& out, std::string_view text) {
         }
         size_t length = utf8_sequence_length(text.substr(i));
         if (length == 0) {
-            out += '?';
+            out += kUtf8Replacement;  // as pprof and JSON replace it
             i++;
         } else {
             out.append(text.substr(i, length));
@@ -258,9 +236,14 @@ std::string render_flame_graph_svg(const FoldedStacks& stacks, const FlameLayout
         double width = frame.width * scale;
         double y = options.inverted ? header + frame.depth * frame_height
                                     : image_height - footer - (frame.depth + 1) * frame_height;
-        Rgb color = layout.differential
-                        ? FlameColorer::diff_color(frame.delta, layout.max_delta, options.negate)
-                        : colorer.color(name);
+        // The annotated name picks the colour; the title and label do without it.
+        double color_delta = options.inclusive_delta ? frame.delta : frame.self_delta;
+        Rgb color =
+            !layout.differential ? colorer.color(name)
+            : options.inclusive_delta
+                ? FlameColorer::diff_color(color_delta, layout.max_inclusive_delta, options.negate)
+                : FlameColorer::diff_color(color_delta, layout.max_delta, options.negate);
+        name = strip_frame_annotation(name);
         double percent = layout.total > 0 ? 100.0 * frame.width / layout.total : 0;
 
         out += "<g data-x=\"";
@@ -277,7 +260,7 @@ std::string render_flame_graph_svg(const FoldedStacks& stacks, const FlameLayout
         append_fixed(out, percent, 2);
         out += '%';
         if (layout.differential) {
-            double delta = options.negate ? -frame.delta : frame.delta;
+            double delta = options.negate ? -color_delta : color_delta;
             double delta_percent = layout.total > 0 ? 100.0 * delta / layout.total : 0;
             out += "; ";
             if (delta_percent >= 0)

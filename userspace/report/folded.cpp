@@ -58,7 +58,7 @@ std::string to_folded(const StackProfile& profile) {
 
 std::string to_folded(const StackProfile& profile, const FoldedWriteOptions& options) {
     // std::map: aggregates equal stacks and sorts them in one structure.
-    std::map<std::string, double> totals;
+    std::map<std::string, uint64_t> totals;
     std::string key;
     for (const StackSample& sample : profile.samples) {
         key.clear();
@@ -72,13 +72,14 @@ std::string to_folded(const StackProfile& profile, const FoldedWriteOptions& opt
         }
         if (key.empty())
             continue;  // no comm and no frames: nothing to draw
-        totals[key] += sample.value;
+        uint64_t& total = totals[key];
+        total = total > UINT64_MAX - sample.value ? UINT64_MAX : total + sample.value;
     }
     std::string out;
     for (const auto& [stack, value] : totals) {
         out += stack;
         out += ' ';
-        out += format_count(value);
+        out += fmt::format("{}", value);
         out += '\n';
     }
     return out;
@@ -168,7 +169,8 @@ FoldedStacks folded_stacks_from_profile(const StackProfile& profile,
         stack.depth = static_cast<uint32_t>(stacks.frames.size() - stack.first);
         if (stack.depth == 0)
             continue;
-        stack.count = sample.value;
+        stack.count = static_cast<double>(sample.value);
+        stack.exact_count = sample.value;
         stacks.stacks.push_back(stack);
         stacks.lines++;
     }
@@ -184,8 +186,43 @@ bool is_digit(char c) {
     return c >= '0' && c <= '9';
 }
 
+struct ParsedCount {
+    double value = 0;
+    uint64_t exact = 0;  // nearest integer, saturated at UINT64_MAX
+    bool fractional = false;
+    bool saturated = false;
+};
+
+// digits[.digits] -> the nearest integer, exactly (ties round up, as llround).
+void parse_exact_count(std::string_view number, ParsedCount& count) {
+    size_t dot = number.find('.');
+    std::string_view whole = number.substr(0, dot);
+    uint64_t value = 0;
+    for (char c : whole) {
+        auto digit = static_cast<uint64_t>(c - '0');
+        if (value > (UINT64_MAX - digit) / 10) {
+            count.exact = UINT64_MAX;
+            count.saturated = true;
+            count.fractional = false;
+            return;
+        }
+        value = value * 10 + digit;
+    }
+    if (dot != std::string_view::npos) {
+        std::string_view fraction = number.substr(dot + 1);
+        count.fractional = fraction.find_first_not_of('0') != std::string_view::npos;
+        if (!fraction.empty() && fraction[0] >= '5') {
+            if (value == UINT64_MAX)
+                count.saturated = true;
+            else
+                value++;
+        }
+    }
+    count.exact = value;
+}
+
 // Splits "STACK WS COUNT" at the end of `line`. COUNT = digits[.digits*].
-bool split_trailing_count(std::string_view& line, double& count) {
+bool split_trailing_count(std::string_view& line, ParsedCount& count) {
     size_t end = line.size();
     size_t pos = end;
     while (pos > 0 && (is_digit(line[pos - 1]) || line[pos - 1] == '.')) pos--;
@@ -199,12 +236,15 @@ bool split_trailing_count(std::string_view& line, double& count) {
     if (pos == 0 || !is_space(line[pos - 1]))
         return false;
     // Integer counts are the common case: avoid strtod.
+    count = ParsedCount{};
     if (dot == std::string_view::npos && number.size() <= 18) {
         uint64_t value = 0;
         for (char c : number) value = value * 10 + static_cast<uint64_t>(c - '0');
-        count = static_cast<double>(value);
+        count.value = static_cast<double>(value);
+        count.exact = value;
     } else {
-        count = std::strtod(std::string(number).c_str(), nullptr);
+        count.value = std::strtod(std::string(number).c_str(), nullptr);
+        parse_exact_count(number, count);
     }
     size_t stack_end = pos;
     while (stack_end > 0 && is_space(line[stack_end - 1])) stack_end--;
@@ -234,8 +274,8 @@ void parse_folded(std::string_view text, std::string_view source_name, FoldedCol
             continue;
         stacks.lines++;
 
-        double first = 0;
-        double second = 0;
+        ParsedCount first;
+        ParsedCount second;
         std::string_view stack_text = line;
         bool ok = split_trailing_count(stack_text, second);
         bool two_counts = false;
@@ -257,13 +297,16 @@ void parse_folded(std::string_view text, std::string_view source_name, FoldedCol
         FoldedStacks::Stack stack;
         stack.first = static_cast<uint32_t>(stacks.frames.size());
         if (two_counts) {
-            stack.count = first;
-            stack.count2 = second;
+            stack.count = first.value;
+            stack.count2 = second.value;
             stacks.differential = true;
         } else if (column == FoldedColumn::kAfter) {
-            stack.count2 = second;
+            stack.count2 = second.value;
         } else {
-            stack.count = second;
+            stack.count = second.value;
+            stack.exact_count = second.exact;
+            stack.fractional = second.fractional;
+            stack.saturated = second.saturated;
         }
         size_t frame_start = 0;
         size_t depth = 0;

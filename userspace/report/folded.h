@@ -40,6 +40,11 @@ struct FoldedStacks {
         uint32_t depth = 0;
         double count = 0;   // the only count, or the "before" count of a diff
         double count2 = 0;  // the "after" count of a diff
+        // `count` exactly, as the integer nearest to what was written (doubles
+        // lose integers above 2^53): what integer outputs (pprof) write.
+        uint64_t exact_count = 0;
+        bool fractional = false;  // `count` had a fraction (exact_count is rounded)
+        bool saturated = false;   // `count` was above 2^64-1 (exact_count is 2^64-1)
     };
     std::vector<std::string_view> names;  // id -> name (views into name_storage)
     std::vector<uint32_t> frames;

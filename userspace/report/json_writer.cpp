@@ -130,7 +130,10 @@ nlohmann::json to_json(const Report& report) {
 }
 
 std::string json_text(const Report& report, int indent) {
-    return to_json(report).dump(indent) + "\n";
+    // A comm cut mid-character by the kernel's 16 bytes is not valid UTF-8: U+FFFD
+    // (as the SVG and pprof writers) instead of an exception from dump().
+    return to_json(report).dump(indent, ' ', false, nlohmann::json::error_handler_t::replace) +
+           "\n";
 }
 
 void write_json(std::ostream& out, const Report& report, int indent) {

@@ -11,6 +11,8 @@
 
 #include "base/error.h"
 #include "profile.pb.h"
+#include "report/flamegraph.h"
+#include "report/utf8.h"
 
 namespace bpfscope::report {
 
@@ -38,7 +40,7 @@ std::string gzip_compress(std::string_view data) {
     return out;
 }
 
-std::string gzip_decompress(std::string_view data) {
+std::string gzip_decompress(std::string_view data, std::string_view what) {
     z_stream stream{};
     if (inflateInit2(&stream, 15 + 32) != Z_OK) {  // +32: gzip or zlib header, detected
         throw UserError("gzip: inflateInit2 failed");
@@ -47,19 +49,27 @@ std::string gzip_decompress(std::string_view data) {
     char buffer[65536];
     stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
     stream.avail_in = static_cast<uInt>(data.size());
-    int result = Z_OK;
-    while (result != Z_STREAM_END) {
+    while (true) {
         stream.next_out = reinterpret_cast<Bytef*>(buffer);
         stream.avail_out = sizeof(buffer);
-        result = inflate(&stream, Z_NO_FLUSH);
-        if (result != Z_OK && result != Z_STREAM_END) {
-            inflateEnd(&stream);
-            throw UserError("not a gzip-compressed pprof profile (inflate failed)");
-        }
+        int result = inflate(&stream, Z_NO_FLUSH);
         out.append(buffer, sizeof(buffer) - stream.avail_out);
-        if (result == Z_OK && stream.avail_in == 0 && stream.avail_out != 0) {
+        if (result == Z_STREAM_END) {
+            // `gzip a; gzip b; cat a.gz b.gz` is one valid stream of two members.
+            if (stream.avail_in == 0)
+                break;
+            if (inflateReset(&stream) != Z_OK)
+                break;
+            continue;
+        }
+        if (result != Z_OK || (stream.avail_in == 0 && stream.avail_out != 0)) {
             inflateEnd(&stream);
-            throw UserError("truncated gzip data in pprof profile");
+            throw UserError(std::string(what) +
+                            (result == Z_OK || result == Z_BUF_ERROR
+                                 ? ": truncated gzip data"
+                                 : ": not valid gzip data (" +
+                                       std::string(stream.msg ? stream.msg : "inflate failed") +
+                                       ")"));
         }
     }
     inflateEnd(&stream);
@@ -71,10 +81,11 @@ namespace {
 class StringTable {
   public:
     explicit StringTable(pb::Profile& profile) : profile_(profile) { index(""); }
+    // protobuf strings must be UTF-8 (readers refuse the file otherwise).
     int64_t index(const std::string& text) {
         auto [it, inserted] = ids_.try_emplace(text, static_cast<int64_t>(ids_.size()));
         if (inserted)
-            profile_.add_string_table(text);
+            profile_.add_string_table(valid_utf8(text));
         return it->second;
     }
 
@@ -111,13 +122,46 @@ struct KeyHash {
     }
 };
 
+constexpr uint64_t kInt64Max = static_cast<uint64_t>(INT64_MAX);
+
+// pprof values are int64: larger counts saturate (and are counted).
+int64_t saturated_value(uint64_t value, PprofNotes& notes) {
+    if (value > kInt64Max) {
+        notes.saturated++;
+        return INT64_MAX;
+    }
+    return static_cast<int64_t>(value);
+}
+
+int64_t saturated_product(uint64_t value, uint64_t factor, PprofNotes& notes) {
+    uint64_t product = 0;
+    if (__builtin_mul_overflow(value, factor, &product) || product > kInt64Max) {
+        notes.saturated++;
+        return INT64_MAX;
+    }
+    return static_cast<int64_t>(product);
+}
+
 bool is_kernel_module(const std::string& module) {
     return module.rfind("[kernel", 0) == 0;
 }
 
 }  // namespace
 
-std::string encode_pprof(const StackProfile& profile) {
+std::string pprof_notes_warning(const PprofNotes& notes) {
+    std::string text;
+    if (notes.rounded > 0)
+        text = std::to_string(notes.rounded) + " fractional count" +
+               (notes.rounded == 1 ? "" : "s") + " rounded to the nearest integer";
+    if (notes.saturated > 0)
+        text += (text.empty() ? "" : "; ") + std::to_string(notes.saturated) + " count" +
+                (notes.saturated == 1 ? "" : "s") +
+                " above 9223372036854775807 (2^63-1) written as 2^63-1";
+    return text.empty() ? text : "pprof stores int64 counts: " + text;
+}
+
+std::string encode_pprof(const StackProfile& profile, PprofNotes* notes_out) {
+    PprofNotes notes;
     pb::Profile out;
     StringTable strings(out);
 
@@ -255,10 +299,9 @@ std::string encode_pprof(const StackProfile& profile) {
             entry->add_location_id(location_id(group));
             group.clear();
         }
-        auto value = static_cast<int64_t>(std::llround(sample.value));
-        entry->add_value(value);
+        entry->add_value(saturated_value(sample.value, notes));
         if (with_cpu)
-            entry->add_value(value * static_cast<int64_t>(profile.period));
+            entry->add_value(saturated_product(sample.value, profile.period, notes));
         if (!sample.comm.empty()) {
             auto* label = entry->add_label();
             label->set_key(comm_key);
@@ -279,11 +322,13 @@ std::string encode_pprof(const StackProfile& profile) {
     std::string encoded;
     if (!out.SerializeToString(&encoded))
         throw UserError("pprof: cannot encode the profile");
+    if (notes_out)
+        *notes_out = notes;
     return gzip_compress(encoded);
 }
 
 std::string encode_pprof_folded(const FoldedStacks& stacks, const std::string& sample_type,
-                                bool& rounded) {
+                                PprofNotes& notes) {
     pb::Profile out;
     StringTable strings(out);
     auto* type = out.add_sample_type();
@@ -307,10 +352,10 @@ std::string encode_pprof_folded(const FoldedStacks& stacks, const std::string& s
     auto location_id = [&](uint32_t name_id) {
         if (location_of[name_id] != 0)
             return location_of[name_id];
-        std::string_view name = stacks.name(name_id);
-        bool kernel = name.size() > 4 && name.substr(name.size() - 4) == "_[k]";
-        if (kernel)
-            name.remove_suffix(4);
+        std::string_view annotated = stacks.name(name_id);
+        bool kernel = annotated.size() > 4 && annotated.substr(annotated.size() - 4) == "_[k]";
+        // The name as the flame graph titles it: annotation removed.
+        std::string_view name = strip_frame_annotation(annotated);
         uint64_t& mapping = kernel ? kernel_mapping : other_mapping;
         if (mapping == 0)
             mapping = add_mapping(kernel ? "[kernel]" : "[unknown]");
@@ -326,14 +371,14 @@ std::string encode_pprof_folded(const FoldedStacks& stacks, const std::string& s
         location_of[name_id] = id;
         return id;
     };
-    rounded = false;
+    notes = {};
     for (const auto& stack : stacks.stacks) {
         auto* sample = out.add_sample();
         for (uint32_t i = stack.depth; i-- > 0;) {  // leaf first
             sample->add_location_id(location_id(stacks.frames[stack.first + i]));
         }
-        rounded = rounded || stack.count != std::floor(stack.count);
-        sample->add_value(static_cast<int64_t>(std::llround(stack.count)));
+        notes.rounded += stack.fractional;
+        sample->add_value(saturated_value(stack.exact_count, notes));
     }
     std::string encoded;
     if (!out.SerializeToString(&encoded))
@@ -375,7 +420,10 @@ StackProfile decode_pprof(std::string_view data) {
 
     for (const auto& entry : in.sample()) {
         StackSample sample;
-        sample.value = entry.value_size() > 0 ? static_cast<double>(entry.value(0)) : 0;
+        // A negative value (another writer's) has no meaning as a count: 0.
+        sample.value = entry.value_size() > 0 && entry.value(0) > 0
+                           ? static_cast<uint64_t>(entry.value(0))
+                           : 0;
         for (const auto& label : entry.label()) {
             const std::string& key = text(label.key());
             if (key == "comm")

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/logging.h"
 #include "base/options.h"
 #include "report/flamegraph.h"
 #include "report/folded.h"
@@ -121,14 +123,19 @@ void write_stack_outputs(const StackProfile& profile, const StackOutputOptions& 
         folded_options.annotate_frames = options.annotate_frames;
         write_file_atomically(options.folded_path, to_folded(profile, folded_options));
     }
-    if (!options.svg_path.empty()) {
+    // SVG and pprof treat a profile with nothing in it alike: no file, one
+    // warning (an interval with no stacks must not end an -i run).
+    bool nothing = std::all_of(profile.samples.begin(), profile.samples.end(),
+                               [](const StackSample& sample) { return sample.value == 0; });
+    for (const std::string* path : {&options.svg_path, &options.pprof_path}) {
+        if (nothing && !path->empty())
+            spdlog::warn("no stacks with a nonzero count were recorded{}; not writing {}",
+                         profile.samples.empty() ? "" : " (all counts are zero)", *path);
+    }
+    if (!options.svg_path.empty() && !nothing) {
         FoldedWriteOptions folded_options;
         folded_options.annotate_frames = options.annotate_frames;
         FoldedStacks stacks = folded_stacks_from_profile(profile, folded_options);
-        if (stacks.stacks.empty()) {
-            throw UserError("no stacks were recorded; not writing an empty flame graph to " +
-                            options.svg_path);
-        }
         FlameGraphOptions graph;
         graph.title = options.title.empty() && profile.sample_type == "offcpu"
                           ? "Off-CPU Time Flame Graph"
@@ -142,8 +149,12 @@ void write_stack_outputs(const StackProfile& profile, const StackOutputOptions& 
         FlameLayout layout = layout_flame_graph(stacks, graph);
         write_file_atomically(options.svg_path, render_flame_graph_svg(stacks, layout, graph));
     }
-    if (!options.pprof_path.empty()) {
-        write_file_atomically(options.pprof_path, encode_pprof(profile));
+    if (!options.pprof_path.empty() && !nothing) {
+        PprofNotes notes;
+        std::string encoded = encode_pprof(profile, &notes);
+        if (std::string warning = pprof_notes_warning(notes); !warning.empty())
+            spdlog::warn("{}: {}", options.pprof_path, warning);
+        write_file_atomically(options.pprof_path, encoded);
     }
 }
 

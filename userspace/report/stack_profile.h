@@ -16,7 +16,9 @@ struct StackSample {
     uint32_t pid = 0;
     uint32_t tid = 0;
     std::vector<StackFrame> frames;  // root first, leaf last
-    double value = 0;                // in StackProfile::unit
+    // In StackProfile::unit. An integer all the way from the kernel's counters
+    // to every output: pprof stores int64, and a double loses counts above 2^53.
+    uint64_t value = 0;
 };
 
 struct StackProfile {

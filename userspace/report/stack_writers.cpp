@@ -42,7 +42,7 @@ std::string render_stacks_text(const StackProfile& profile, const std::string& v
             out += '\n';
         }
         out += "    -                " + sample->comm + " (" + std::to_string(sample->tid) + ")\n";
-        out += fmt::format("        {:.0f} {}\n\n", sample->value, value_label);
+        out += fmt::format("        {} {}\n\n", sample->value, value_label);
     }
     return out;
 }
@@ -82,7 +82,7 @@ nlohmann::json to_json(const StackProfile& profile) {
 std::string stack_profile_json(const StackProfile& profile, const Report& report) {
     nlohmann::json out = to_json(report);
     out["stacks"] = to_json(profile);
-    return out.dump() + "\n";
+    return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace bpfscope::report

@@ -2,6 +2,7 @@
 // graph, icicle graph, flame chart or differential flame graph; or -> pprof.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -28,7 +29,18 @@ namespace {
 using namespace bpfscope;
 using namespace bpfscope::report;
 
+std::string read_raw_input(const std::string& path);
+
+// A file or stdin ("-"), gunzipped when it starts with the gzip magic (out.folded.gz).
 std::string read_input(const std::string& path) {
+    std::string content = read_raw_input(path);
+    if (content.size() >= 2 && static_cast<unsigned char>(content[0]) == 0x1f &&
+        static_cast<unsigned char>(content[1]) == 0x8b)
+        return gzip_decompress(content, path == "-" ? "stdin" : path);
+    return content;
+}
+
+std::string read_raw_input(const std::string& path) {
     if (path == "-") {
         std::ostringstream buffer;
         buffer << std::cin.rdbuf();
@@ -47,9 +59,11 @@ std::string read_input(const std::string& path) {
 }
 
 int flamegraph_main(int argc, char** argv) {
-    ToolOptions cli("flamegraph",
-                    "Render folded stacks (\"frame;frame;frame COUNT\" lines, from FILEs or stdin) "
-                    "as an interactive SVG flame graph, or convert them to pprof.");
+    ToolOptions cli(
+        "flamegraph",
+        "Render folded stacks (\"frame;frame;frame COUNT\" lines, from FILEs or stdin, plain "
+        "or gzip) "
+        "as an interactive SVG flame graph, or convert them to pprof.");
     auto& app = cli.app();
     std::vector<std::string> inputs;
     std::string output = "-";
@@ -57,7 +71,7 @@ int flamegraph_main(int argc, char** argv) {
     std::string min_width = "0.1";
     bool diff = false;
     FlameGraphOptions options;
-    app.add_option("FILE", inputs, "Folded stack files ('-' or none: stdin)");
+    app.add_option("FILE", inputs, "Folded stack files, plain or gzip ('-' or none: stdin)");
     cli.output_file("-o,--output", output, "Write the SVG to FILE instead of stdout");
     cli.output_file("--to-pprof", pprof_path,
                     "Write a gzip-compressed pprof profile to FILE (no SVG unless -o is given)");
@@ -66,6 +80,9 @@ int flamegraph_main(int argc, char** argv) {
     app.add_flag("--normalize", options.normalize,
                  "Differential: scale BEFORE so both profiles have the same total");
     app.add_flag("--negate", options.negate, "Differential: swap red and blue");
+    app.add_flag("--inclusive-delta", options.inclusive_delta,
+                 "Differential: colour a frame by the change of everything under it, not by "
+                 "the change of the stacks ending in it (flamegraph.pl's self delta)");
     app.add_option("--title", options.title, "Title (default Flame Graph / Icicle Graph)");
     app.add_option("--subtitle", options.subtitle, "Second title line");
     app.add_option("--width", options.width, "Image width in px")
@@ -128,22 +145,33 @@ int flamegraph_main(int argc, char** argv) {
                         stacks.lines, stacks.lines == 1 ? "" : "s", stacks.bad_lines));
     }
 
+    // The SVG and pprof outputs refuse the same input: nothing to show.
+    bool all_zero = std::all_of(stacks.stacks.begin(), stacks.stacks.end(), [](const auto& stack) {
+        return stack.count == 0 && stack.count2 == 0;
+    });
+    if (all_zero) {
+        throw UserError(
+            fmt::format("all counts are zero ({} stack{}): no flame graph or profile "
+                        "to write",
+                        stacks.stacks.size(), stacks.stacks.size() == 1 ? "" : "s"));
+    }
     if (!pprof_path.empty()) {
         if (stacks.differential) {
             throw UserError("--to-pprof takes one profile, not a differential (two counts)");
         }
-        bool rounded = false;
-        std::string encoded = encode_pprof_folded(stacks, options.count_name, rounded);
-        if (rounded) {
-            spdlog::warn("pprof stores integer counts; fractional counts were rounded");
-        }
+        PprofNotes notes;
+        std::string encoded = encode_pprof_folded(stacks, options.count_name, notes);
+        if (std::string warning = pprof_notes_warning(notes); !warning.empty())
+            spdlog::warn("{}", warning);
         write_file_atomically(pprof_path, encoded);
         if (output == "-")
             return 0;
     }
     FlameLayout layout = layout_flame_graph(stacks, options);
     if (layout.total <= 0) {
-        throw UserError("all counts are zero; nothing to draw");
+        throw UserError(
+            "nothing to draw: every stack has a zero count in the graph drawn (the "
+            "AFTER profile of --diff is empty)");
     }
     write_file_atomically(output, render_flame_graph_svg(stacks, layout, options));
     return 0;

@@ -13,6 +13,7 @@
 #include "base/options.h"
 #include "base/owners.h"
 #include "core/capabilities.h"
+#include "core/interval_counters.h"
 #include "core/run_loop.h"
 #include "core/stack_collect.h"
 #include "core/tool_registry.h"
@@ -103,7 +104,7 @@ std::vector<RawStack> read_blocks(offcputime_bpf* skel, const OffcpuOptions& o, 
         bpf_map__fd(skel->maps.blocks), bpf_map__fd(skel->maps.stacks), OFFCPU_MAX_STACK_DEPTH,
         reset, [&](const offcpu_key&, const offcpu_value& value, RawStack& stack) {
             stack.want_kernel = !o.user_only;
-            stack.value = std::floor(double(value.total_ns) / 1000.0);
+            stack.value = value.total_ns / 1000;
         });
 }
 
@@ -120,18 +121,20 @@ int offcputime_main(int argc, char** argv) {
     app.add_flag("-k,--kthreads-only,--kernel-threads-only", o.kthreads_only,
                  "Kernel threads only");
     app.add_flag("-u,--user-threads-only", o.user_threads_only, "User threads only");
-    app.add_option("-m,--min-block-time", o.min_us,
-                   "Only count blocks of at least this many us (default 1)");
-    app.add_option("-M,--max-block-time", o.max_us, "Only count blocks of at most this many us");
+    // In us, and ns in BPF: at most a year keeps the product in 64 bits.
+    constexpr uint64_t kYearUs = 366ull * 24 * 3600 * 1000000;
+    cli.number("-m,--min-block-time", o.min_us, 0, kYearUs,
+               "Only count blocks of at least this many us (default 1)");
+    cli.number("-M,--max-block-time", o.max_us, 0, kYearUs,
+               "Only count blocks of at most this many us");
     app.add_option("--state", o.state,
                    "Only count threads leaving the CPU in this state (0/R, 1/S, 2/D)");
     app.add_flag("-f", o.folded,
                  "Folded output on stdout: comm;user frames;-;kernel frames total_us");
-    app.add_option("--stack-storage-size", o.storage_size,
-                   "Distinct stacks (and aggregation entries) kept")
-        ->check(CLI::Range(16u, 1u << 22));
-    app.add_option("--perf-max-stack-depth", o.max_depth, "Deepest stack captured (frames)")
-        ->check(CLI::Range(1u, unsigned(OFFCPU_MAX_STACK_DEPTH)));
+    cli.number("--stack-storage-size", o.storage_size, 16, 1u << 22,
+               "Distinct stacks (and aggregation entries) kept");
+    cli.number("--perf-max-stack-depth", o.max_depth, 1, OFFCPU_MAX_STACK_DEPTH,
+               "Deepest stack captured (frames)");
     app.add_option("--capture", o.capture,
                    "switch-in (default, kernel stack only for blocks past -m) or switch-out "
                    "(both stacks at every switch-out: the straightforward reference design)")
@@ -174,7 +177,9 @@ int offcputime_main(int argc, char** argv) {
     spdlog::info("tracing off-CPU time (us) of {}",
                  o.pids.empty() && o.tids.empty() ? "all threads" : "the selected threads");
     auto start = std::chrono::steady_clock::now();
-    // One report per interval (-i) and at the end; intervals report and reset the blocks.
+    IntervalCounters counters(bpf_map__fd(skel->maps.counters), OFFCPU_COUNTER_COUNT);
+    // One report per interval (-i) and at the end; intervals report and reset
+    // the blocks, and count only their own switches and losses.
     auto report_interval = [&](bool final) {
         if (final)
             link.reset();  // stop measuring before reading
@@ -203,7 +208,7 @@ int offcputime_main(int argc, char** argv) {
                              ? "kernel stack at switch-in, user stack at switch-out"
                              : "both stacks at switch-out"),
              ""});
-        auto c = read_percpu_counters(bpf_map__fd(skel->maps.counters), OFFCPU_COUNTER_COUNT);
+        auto c = counters.read();
         auto& summary = rep.add_section("off-CPU summary", "summary");
         summary.add("switch_outs", c[OFFCPU_SWITCHES_OUT])
             .add("blocks_recorded", c[OFFCPU_BLOCKS_RECORDED])

@@ -12,6 +12,7 @@
 #include "base/logging.h"
 #include "base/options.h"
 #include "base/owners.h"
+#include "core/interval_counters.h"
 #include "core/run_loop.h"
 #include "core/stack_collect.h"
 #include "core/tool_registry.h"
@@ -101,7 +102,7 @@ std::vector<RawStack> read_samples(profile_bpf* skel, const ProfileOptions& o, b
         reset, [&](const profile_key& key, uint64_t count, RawStack& stack) {
             // A user-mode sample has no kernel stack; show the kernel part only when present.
             stack.want_kernel = !o.user_only && (key.kernel_stack != 0 || !stack.want_user);
-            stack.value = double(count);
+            stack.value = count;
         });
 }
 
@@ -110,24 +111,21 @@ int profile_main(int argc, char** argv) {
     ToolOptions cli("profile", "Sample on-CPU stacks at a fixed rate (perf cpu-clock)");
     cli.run_options(o.run).duration_positional(o.run);
     auto& app = cli.app();
-    auto* freq =
-        app.add_option("-F,--frequency", o.frequency, "Samples per second per CPU (default 49)")
-            ->check(CLI::Range(uint64_t(1), uint64_t(100000)));
-    app.add_option("-c,--count-period", o.period,
-                   "Sample once every this many ns of CPU time instead of -F")
-        ->excludes(freq);
+    cli.number("-F,--frequency", o.frequency, 1, 100000, "Samples per second per CPU (default 49)");
+    cli.number("-c,--count-period", o.period, 1000, 1000000000000ull,
+               "Sample once every this many ns of CPU time instead of -F");
+    app.get_option("-c")->excludes(app.get_option("-F"));
     cli.id_list("-p,--pid", o.pids, "Sample these processes only");
     cli.id_list("-L,--tid", o.tids, "Sample these threads only");
-    app.add_option("-C,--cpu", o.cpu, "Sample this CPU only")->check(CLI::Range(0, 8191));
+    cli.number("-C,--cpu", o.cpu, 0, 8191, "Sample this CPU only");
     app.add_flag("-U,--user-stacks-only", o.user_only, "Show user stacks only");
     app.add_flag("-K,--kernel-stacks-only", o.kernel_only, "Show kernel stacks only");
     app.add_flag("-I,--include-idle", o.include_idle, "Include samples of the idle task");
     app.add_flag("-f", o.folded, "Folded output on stdout: comm;user frames;-;kernel frames count");
-    app.add_option("--stack-storage-size", o.storage_size,
-                   "Distinct stacks (and aggregation entries) kept")
-        ->check(CLI::Range(16u, 1u << 22));
-    app.add_option("--perf-max-stack-depth", o.max_depth, "Deepest stack captured (frames)")
-        ->check(CLI::Range(1u, unsigned(PROFILE_MAX_STACK_DEPTH)));
+    cli.number("--stack-storage-size", o.storage_size, 16, 1u << 22,
+               "Distinct stacks (and aggregation entries) kept");
+    cli.number("--perf-max-stack-depth", o.max_depth, 1, PROFILE_MAX_STACK_DEPTH,
+               "Deepest stack captured (frames)");
     report::add_stack_output_options(app, o.files);
     if (auto exit_code = cli.parse(argc, argv))
         return *exit_code;
@@ -163,7 +161,9 @@ int profile_main(int argc, char** argv) {
         samplers.size());
     auto start = std::chrono::steady_clock::now();
     size_t cpus = samplers.size();
-    // One report per interval (-i) and at the end; intervals report and reset the samples.
+    IntervalCounters counters(bpf_map__fd(skel->maps.counters), PROFILE_COUNTER_COUNT);
+    // One report per interval (-i) and at the end; intervals report and reset
+    // the samples, and count only their own samples and losses.
     auto report_interval = [&](bool final) {
         if (final)
             samplers.clear();  // stop sampling before reading
@@ -185,7 +185,7 @@ int profile_main(int argc, char** argv) {
             rep.timestamp = wall_clock_timestamp();
         rep.header.push_back({"event", std::string("cpu-clock"), ""});
         rep.header.push_back({"cpus", uint64_t(cpus), ""});
-        auto c = read_percpu_counters(bpf_map__fd(skel->maps.counters), PROFILE_COUNTER_COUNT);
+        auto c = counters.read();
         auto& summary = rep.add_section("sampling summary", "summary");
         summary.add("samples", c[PROFILE_SAMPLES])
             .add("idle_samples_skipped", c[PROFILE_IDLE_SKIPPED])

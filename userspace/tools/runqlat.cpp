@@ -11,6 +11,7 @@
 #include "base/owners.h"
 #include "core/capabilities.h"
 #include "core/cgroup_identity.h"
+#include "core/interval_counters.h"
 #include "core/map_iteration.h"
 #include "core/run_loop.h"
 #include "core/stack_collect.h"
@@ -61,7 +62,8 @@ RunqlatSkeleton load(const RunqlatOptions& o, bool btf) {
 }
 
 // Reads (and with `reset`, clears) every histogram into a report.
-report::Report collect(runqlat_bpf* skel, const RunqlatOptions& o, bool reset) {
+report::Report collect(runqlat_bpf* skel, const RunqlatOptions& o, bool reset,
+                       IntervalCounters& counters) {
     report::Report rep;
     rep.tool = "runqlat";
     if (o.run.timestamps)
@@ -110,7 +112,7 @@ report::Report collect(runqlat_bpf* skel, const RunqlatOptions& o, bool reset) {
             .add("max", h.max, unit);
         section.histogram = std::move(h);
     }
-    auto c = read_percpu_counters(bpf_map__fd(skel->maps.counters), RUNQLAT_COUNTER_COUNT);
+    auto c = counters.read();  // this interval's losses only
     warn_about_losses(
         rep, {{"enqueues not timed: task storage unavailable", c[RUNQLAT_TASK_STORAGE_FAILED]},
               {"latencies dropped: histogram map full", c[RUNQLAT_HISTOGRAMS_FULL]}});
@@ -142,8 +144,9 @@ int runqlat_main(int argc, char** argv) {
             errno_message("cannot attach to the sched_wakeup/sched_switch tracepoints", err));
     spdlog::info("tracing run queue latency ({}) in {}", btf ? "tp_btf" : "raw_tp",
                  o.milliseconds ? "ms" : "us");
+    IntervalCounters counters(bpf_map__fd(skel->maps.counters), RUNQLAT_COUNTER_COUNT);
     run_loop(o.run, [&](bool final) {
-        report::Report rep = collect(skel.get(), o, o.run.interval_s > 0);
+        report::Report rep = collect(skel.get(), o, o.run.interval_s > 0, counters);
         rep.header.push_back({"attach", std::string(btf ? "tp_btf" : "raw_tp"), ""});
         if (o.run.json)
             report::write_json(std::cout, rep);

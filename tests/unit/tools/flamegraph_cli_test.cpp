@@ -114,6 +114,74 @@ TEST(FlamegraphCli, EmptyInputIsAClearErrorAndWritesNothing) {
     EXPECT_NE(missing.err.find("cannot read"), std::string::npos) << missing.err;
 }
 
+// Before: gzip input was read as text (every line malformed).
+TEST(FlamegraphCli, ReadsGzipFilesAndGzipOnStdin) {
+    std::string dir = work_dir("gzip");
+    write(dir + "/in.folded", "app;main;work 90\napp;idle 9\n");
+    auto gzipped = run_process({"sh", "-c", "gzip -kf " + dir + "/in.folded"});
+    ASSERT_EQ(gzipped.exit_code, 0) << gzipped.err;
+    auto plain =
+        run_process({bin("bpfscope"), "flamegraph", "-o", dir + "/plain.svg", dir + "/in.folded"});
+    ASSERT_EQ(plain.exit_code, 0) << plain.err;
+    auto from_file = run_process(
+        {bin("bpfscope"), "flamegraph", "-o", dir + "/file.svg", dir + "/in.folded.gz"});
+    ASSERT_EQ(from_file.exit_code, 0) << from_file.err;
+    EXPECT_EQ(from_file.err, "");  // no malformed lines
+    auto from_stdin = run_process(
+        {"sh", "-c",
+         bin("bpfscope") + " flamegraph -o " + dir + "/stdin.svg - < " + dir + "/in.folded.gz"});
+    ASSERT_EQ(from_stdin.exit_code, 0) << from_stdin.err;
+    EXPECT_EQ(read(dir + "/file.svg"), read(dir + "/plain.svg"));
+    EXPECT_EQ(read(dir + "/stdin.svg"), read(dir + "/plain.svg"));
+    EXPECT_NE(read(dir + "/file.svg").find("<title>work (90 samples"), std::string::npos);
+
+    write(dir + "/bad.gz", std::string("\x1f\x8b\x08\x00\x00\x00", 6));
+    auto bad =
+        run_process({bin("bpfscope"), "flamegraph", "-o", dir + "/bad.svg", dir + "/bad.gz"});
+    EXPECT_NE(bad.exit_code, 0);
+    EXPECT_NE(bad.err.find(dir + "/bad.gz: truncated gzip data"), std::string::npos) << bad.err;
+    EXPECT_FALSE(fs::exists(dir + "/bad.svg"));
+}
+
+// Before: the SVG path refused all-zero counts while --to-pprof wrote an empty profile.
+TEST(FlamegraphCli, AllZeroCountsAreRefusedAlikeBySvgAndPprof) {
+    std::string dir = work_dir("zero");
+    write(dir + "/zero.folded", "a;b 0\na;c 0\n");
+    for (std::vector<std::string> output :
+         {std::vector<std::string>{"-o", dir + "/z.svg"}, {"--to-pprof", dir + "/z.pb.gz"}}) {
+        std::vector<std::string> argv = {bin("bpfscope"), "flamegraph"};
+        argv.insert(argv.end(), output.begin(), output.end());
+        argv.push_back(dir + "/zero.folded");
+        auto result = run_process(argv);
+        EXPECT_NE(result.exit_code, 0) << output[0];
+        EXPECT_NE(result.err.find("all counts are zero (2 stacks)"), std::string::npos)
+            << result.err;
+        EXPECT_FALSE(fs::exists(output[1]));
+    }
+}
+
+TEST(FlamegraphCli, DiffColoursBySelfDeltaLikeFlamegraphPlOrByInclusiveDelta) {
+    std::string dir = work_dir("diff-self");
+    write(dir + "/before.folded", "app;caller 10\napp;caller;callee 10\n");
+    write(dir + "/after.folded", "app;caller 10\napp;caller;callee 30\n");
+    auto render = [&](const std::vector<std::string>& extra) {
+        std::vector<std::string> argv = {bin("bpfscope"), "flamegraph", "--diff", "-o",
+                                         dir + "/d.svg"};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        argv.push_back(dir + "/before.folded");
+        argv.push_back(dir + "/after.folded");
+        auto result = run_process(argv);
+        EXPECT_EQ(result.exit_code, 0) << result.err;
+        return read(dir + "/d.svg");
+    };
+    std::string self = render({});
+    EXPECT_EQ(fill_of(self, "callee"), "rgb(255,0,0)");
+    EXPECT_EQ(fill_of(self, "caller"), "rgb(255,255,255)");  // its own time did not change
+    std::string inclusive = render({"--inclusive-delta"});
+    EXPECT_EQ(fill_of(inclusive, "callee"), "rgb(255,0,0)");
+    EXPECT_EQ(fill_of(inclusive, "caller"), "rgb(255,0,0)");
+}
+
 TEST(FlamegraphCli, DiffOfTwoFilesColoursGrowthRedAndShrinkBlue) {
     std::string dir = work_dir("diff");
     write(dir + "/before.folded", "app;grow 10\napp;shrink 40\napp;same 20\n");
