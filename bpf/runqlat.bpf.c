@@ -21,6 +21,7 @@ const volatile __u64 cgroup_id = 0;      /* cgroup v2 id (inode number of its di
 const volatile __u32 cgroup_level = 0;   /* its depth below the v2 root */
 const volatile bool per_process = false;
 const volatile bool per_thread = false;
+const volatile bool per_pidns = false; /* one histogram per PID namespace (inode number) */
 const volatile __u64 unit_ns = 1000;     /* 1000: microseconds, 1000000: milliseconds */
 
 struct {
@@ -116,6 +117,8 @@ static __always_inline void run(struct task_struct *next, bool btf)
 		id = tid;
 	else if (per_process)
 		id = BPF_CORE_READ(next, tgid);
+	else if (per_pidns)
+		id = BPF_CORE_READ(next, nsproxy, pid_ns_for_children, ns.inum);
 	static const struct runqlat_hist zero;
 	struct runqlat_hist *hist = map_lookup_or_init(&hists, &id, &zero);
 	if (!hist) {
@@ -123,7 +126,7 @@ static __always_inline void run(struct task_struct *next, bool btf)
 		return;
 	}
 	/* A new histogram has no name yet (racing CPUs write the same one). */
-	if ((per_thread || per_process) && !hist->comm[0])
+	if ((per_thread || per_process || per_pidns) && !hist->comm[0])
 		BPF_CORE_READ_STR_INTO(&hist->comm, next, comm);
 	__u32 slot = log2_slot(value);
 	if (slot < RUNQLAT_SLOTS)

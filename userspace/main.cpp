@@ -1,5 +1,6 @@
 // bpfscope entry point: `bpfscope <tool> [options]`, or `<tool> [options]`
-// when invoked through a symlink named after the tool.
+// when invoked through a symlink named after the tool (libbpf-tools' options
+// and output for the tools that have a drop-in entry, see core/drop_in_output.h).
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -30,7 +31,10 @@ int main(int argc, char** argv) {
     std::string invoked_as = base_name(argv[0]);
     int tool_argc = argc;
     char** tool_argv = argv;
-    const bpfscope::ToolInfo* tool = bpfscope::ToolRegistry::find(invoked_as);
+    // Through a symlink named like a libbpf-tools tool: its drop-in entry.
+    const bpfscope::ToolInfo* tool = bpfscope::DropInRegistry::find(invoked_as);
+    if (!tool)
+        tool = bpfscope::ToolRegistry::find(invoked_as);
     if (!tool) {
         if (argc < 2 || std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "--help") == 0) {
             print_usage(argc < 2 ? stderr : stdout);

@@ -105,13 +105,13 @@ TEST(Cli, UnknownToolAndBadOptionsFailClearly) {
     EXPECT_EQ(unknown.exit_code, 2);
     EXPECT_NE(unknown.err.find("unknown tool 'nosuchtool'"), std::string::npos);
     // A clean exit with a usage error: not a crash (exit_code -1 on a signal).
-    auto bad = run_process({bin("funclatency"), "-d", "-3", "vfs_read"});
+    auto bad = run_process({bin("bpfscope"), "funclatency", "-d", "-3", "vfs_read"});
     EXPECT_EQ(bad.signal, 0) << bad.err;
     EXPECT_GT(bad.exit_code, 0) << bad.err;
     // One line that names the option as it was given and what it expects.
     EXPECT_NE(bad.err.find("-d '-3': expected a number of seconds"), std::string::npos) << bad.err;
     EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
-    auto both_units = run_process({bin("funclatency"), "-m", "-u", "vfs_read"});
+    auto both_units = run_process({bin("bpfscope"), "funclatency", "-m", "-u", "vfs_read"});
     EXPECT_EQ(both_units.signal, 0) << both_units.err;
     EXPECT_GT(both_units.exit_code, 0) << both_units.err;
     EXPECT_NE(both_units.err.find("-m and -u exclude each other"), std::string::npos);

@@ -45,7 +45,8 @@ size_t count_of(const std::string& text, const std::string& part) {
 
 TEST(Logging, QuietSuccessPrintsNothingOnStderr) {
     BPFSCOPE_REQUIRE_ROOT("runqlat loads BPF programs");
-    auto result = run_process({bin("runqlat"), "-q", "-d", "0.5"}, std::chrono::seconds(60));
+    auto result =
+        run_process({bin("bpfscope"), "runqlat", "-q", "-d", "0.5"}, std::chrono::seconds(60));
     ASSERT_EQ(result.exit_code, 0) << result.err;
     EXPECT_EQ(result.err, "");
     // The report still goes to stdout.
@@ -55,14 +56,15 @@ TEST(Logging, QuietSuccessPrintsNothingOnStderr) {
 TEST(Logging, QuietFailureIsTheOneErrorLine) {
     BPFSCOPE_REQUIRE_ROOT("runqlat loads BPF programs");
     // A bad option value: one line naming the option, usage exit code.
-    auto bad_value = run_process({bin("runqlat"), "-q", "-d", "-5"});
+    auto bad_value = run_process({bin("bpfscope"), "runqlat", "-q", "-d", "-5"});
     EXPECT_EQ(bad_value.exit_code, 2) << bad_value.err;
     EXPECT_EQ(lines_of(bad_value.err),
               (std::vector<std::string>{"bpfscope runqlat: -d '-5': expected a number of "
                                         "seconds greater than 0 (e.g. 5 or 0.5)"}))
         << bad_value.err;
     // A failure at run time (after logging is set up): still exactly one line.
-    auto missing = run_process({bin("runqlat"), "-q", "-c", "/nonexistent-cgroup", "-d", "1"});
+    auto missing =
+        run_process({bin("bpfscope"), "runqlat", "-q", "-c", "/nonexistent-cgroup", "-d", "1"});
     EXPECT_EQ(missing.exit_code, 1) << missing.err;
     auto missing_lines = lines_of(missing.err);
     ASSERT_EQ(missing_lines.size(), 1u) << missing.err;
@@ -70,7 +72,8 @@ TEST(Logging, QuietFailureIsTheOneErrorLine) {
         << missing.err;
     EXPECT_EQ(missing.out, "");
     // The same through funclatency's planner: an unknown kernel function.
-    auto unknown = run_process({bin("funclatency"), "-q", "no_such_function_xyz", "-d", "1"});
+    auto unknown =
+        run_process({bin("bpfscope"), "funclatency", "-q", "no_such_function_xyz", "-d", "1"});
     EXPECT_NE(unknown.exit_code, 0);
     auto unknown_lines = lines_of(unknown.err);
     ASSERT_EQ(unknown_lines.size(), 1u) << unknown.err;
@@ -79,7 +82,7 @@ TEST(Logging, QuietFailureIsTheOneErrorLine) {
 
 TEST(Logging, DefaultShowsReadinessOnceAndNoLibbpfNoise) {
     BPFSCOPE_REQUIRE_ROOT("runqlat loads BPF programs");
-    BackgroundProcess tool({bin("runqlat"), "-d", "30"});
+    BackgroundProcess tool({bin("bpfscope"), "runqlat", "-d", "30"});
     ASSERT_TRUE(tool.wait_until_ready()) << tool.output_so_far();
     auto result = tool.stop(SIGINT);
     ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -97,7 +100,8 @@ TEST(Logging, DefaultShowsReadinessOnceAndNoLibbpfNoise) {
 
 TEST(Logging, VerboseShowsLibbpfDebugLines) {
     BPFSCOPE_REQUIRE_ROOT("runqlat loads BPF programs");
-    auto result = run_process({bin("runqlat"), "-v", "-d", "0.5"}, std::chrono::seconds(60));
+    auto result =
+        run_process({bin("bpfscope"), "runqlat", "-v", "-d", "0.5"}, std::chrono::seconds(60));
     ASSERT_EQ(result.exit_code, 0) << result.err;
     // libbpf says what it loads (e.g. "libbpf: loaded kernel BTF ..." or map/prog lines).
     EXPECT_GE(count_of(result.err, "bpfscope runqlat: debug: libbpf: "), 3u) << result.err;

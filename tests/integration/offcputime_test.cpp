@@ -248,7 +248,7 @@ TEST(Offcputime, OutputFilesAndStackOptionsOnOneRun) {
     std::string dir = artifact_dir("options");
     std::string folded = dir + "/out.folded", svg = dir + "/out.svg", pprof = dir + "/out.pb.gz";
     bpfscope::test::BackgroundProcess counted(
-        {bin("offcputime"), "-j", "-i", "0.2", "--count", "2", "-m", "1000000000"});
+        {bin("bpfscope"), "offcputime", "-j", "-i", "0.2", "--count", "2", "-m", "1000000000"});
     ASSERT_TRUE(counted.wait_until_ready()) << counted.output_so_far();
     // 40 short-lived processes: more distinct (pid, stack) entries than 16.
     auto many_processes = [] {

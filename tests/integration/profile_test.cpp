@@ -49,7 +49,7 @@ TEST(Profile, CpuBurnerRatioAndOptionsOnOneRun) {
     ASSERT_GT(pipes.pid(), 0);
     std::string pipes_pid = std::to_string(pipes.pid());
     bpfscope::test::BackgroundProcess counted(
-        {bin("profile"), "-j", "-i", "0.2", "--count", "2", "-p", pipes_pid});
+        {bin("bpfscope"), "profile", "-j", "-i", "0.2", "--count", "2", "-p", pipes_pid});
     ASSERT_TRUE(counted.wait_until_ready()) << counted.output_so_far();
     constexpr double kPeriodNs = 5'000'000;  // -c: one sample per 5 ms of CPU (200 Hz)
     auto run = trace_gated(

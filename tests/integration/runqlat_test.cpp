@@ -55,7 +55,8 @@ TEST(Runqlat, PipeWorkloadHistogramAndOptionsOnOneRun) {
     TestCgroup cgroup(root);
     BackgroundWorkload outside({bin("pipewait"), "1000000", "0"});
     ASSERT_GT(outside.pid(), 0);
-    bpfscope::test::BackgroundProcess counted({bin("runqlat"), "-j", "-i", "0.2", "--count", "2"});
+    bpfscope::test::BackgroundProcess counted(
+        {bin("bpfscope"), "runqlat", "-j", "-i", "0.2", "--count", "2"});
     ASSERT_TRUE(counted.wait_until_ready()) << counted.output_so_far();
 
     auto run = trace_gated(
@@ -142,7 +143,8 @@ TEST(Runqlat, PerProcessHistogramsAndPositionalIntervals) {
     ASSERT_GT(w.pid(), 0);
     w.start();
     // Two 0.5 s intervals (positional, as libbpf-tools), one histogram per process, JSON lines.
-    auto tool = run_process({bin("runqlat"), "-P", "-j", "0.5", "2"}, std::chrono::seconds(60));
+    auto tool =
+        run_process({bin("bpfscope"), "runqlat", "-P", "-j", "0.5", "2"}, std::chrono::seconds(60));
     ASSERT_EQ(tool.exit_code, 0) << tool.err;
     auto reports = parse_json_lines(tool.out);
     bool saw_pipewait = false;

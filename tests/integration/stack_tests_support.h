@@ -53,7 +53,7 @@ inline TracedRun trace_gated(const std::string& tool, const std::vector<std::str
         prepare(w.pid());
     Tracers tracers;
     for (const auto& args : tool_args) {
-        std::vector<std::string> argv = {bin(tool)};
+        std::vector<std::string> argv = {bin("bpfscope"), tool};  // native mode
         for (const auto& arg : args) argv.push_back(arg == "{pid}" ? std::to_string(w.pid()) : arg);
         tracers.add(argv);
     }

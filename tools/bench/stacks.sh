@@ -82,14 +82,14 @@ PY
 
 declare -A CMD
 ORDER=(base empty lt_offcpu ours_offcpu ours_switchout lt_offcpu_m1000 ours_m1000 lt_runqlat ours_runqlat)
-CMD[empty]="$BIN/offcputime --attach-empty-program"
+CMD[empty]="$BIN/bpfscope offcputime --attach-empty-program"
 CMD[lt_offcpu]="/usr/sbin/offcputime"
-CMD[ours_offcpu]="$BIN/offcputime -f"
-CMD[ours_switchout]="$BIN/offcputime -f --capture switch-out"
+CMD[ours_offcpu]="$BIN/bpfscope offcputime -f"
+CMD[ours_switchout]="$BIN/bpfscope offcputime -f --capture switch-out"
 CMD[lt_offcpu_m1000]="/usr/sbin/offcputime -m 1000"
-CMD[ours_m1000]="$BIN/offcputime -f -m 1000"
+CMD[ours_m1000]="$BIN/bpfscope offcputime -f -m 1000"
 CMD[lt_runqlat]="/usr/sbin/runqlat"
-CMD[ours_runqlat]="$BIN/runqlat"
+CMD[ours_runqlat]="$BIN/bpfscope runqlat"
 declare -A RESULTS BPFNS
 for round in $(seq "$ROUNDS"); do
     for config in "${ORDER[@]}"; do
@@ -135,7 +135,7 @@ echo
 echo "profile at 999 Hz on a CPU burner (5 s), BPF ns per sample:"
 "$BIN/cpuburn" 8 75 > /dev/null &
 BURNER=$!
-start_tracer "$BIN/profile" -F 999 -f && echo "  bpfscope profile:  $(stop_tracer) ns/sample (kernel+user stacks)"
+start_tracer "$BIN/bpfscope" profile -F 999 -f && echo "  bpfscope profile:  $(stop_tracer) ns/sample (kernel+user stacks)"
 if command -v bpftrace > /dev/null; then
     start_tracer bpftrace -e 'profile:hz:999 { @[kstack, ustack, comm] = count(); }' &&
         echo "  bpftrace profile:  $(stop_tracer) ns/sample (kernel+user stacks)"

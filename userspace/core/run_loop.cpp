@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "base/logging.h"
+#include "core/drop_in_output.h"
 
 namespace bpfscope {
 
@@ -40,6 +41,8 @@ void run_loop(const RunOptions& options, const std::function<void(bool final)>& 
     // Everything is attached by the time a tool enters its loop. This line is
     // the readiness signal that scripts and tests wait for (bcc's wording).
     spdlog::info("Tracing... Hit Ctrl-C to end.");
+    if (auto* output = drop_in_output())
+        output->started();
     using clock = std::chrono::steady_clock;
     auto start = clock::now();
     auto to_duration = [](double seconds) {

@@ -22,7 +22,21 @@ class ToolRegistry {
     static const ToolInfo* find(const std::string& name);
 };
 
+// libbpf-tools drop-in entries (userspace/tools/compat/): invoked through a
+// symlink with this name, main() runs the drop-in entry instead of the tool;
+// `bpfscope <tool>` always runs the tool itself.
+class DropInRegistry {
+  public:
+    static bool add(ToolInfo info);
+    static const std::vector<ToolInfo>& all();
+    static const ToolInfo* find(const std::string& name);
+};
+
 }  // namespace bpfscope
+
+#define BPFSCOPE_REGISTER_DROP_IN(name, function)                               \
+    static const bool bpfscope_drop_in_registered_##function [[maybe_unused]] = \
+        ::bpfscope::DropInRegistry::add({name, "libbpf-tools drop-in", function})
 
 #define BPFSCOPE_REGISTER_TOOL(name, summary, function)                      \
     static const bool bpfscope_tool_registered_##function [[maybe_unused]] = \

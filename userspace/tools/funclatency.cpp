@@ -6,6 +6,7 @@
 #include "base/logging.h"
 #include "base/options.h"
 #include "core/capabilities.h"
+#include "core/drop_in_output.h"
 #include "core/latency_report.h"
 #include "core/latency_session.h"
 #include "core/run_loop.h"
@@ -79,7 +80,9 @@ int funclatency_main(int argc, char** argv) {
         report.sections.push_back(bpfscope::overhead_section(
             session.overhead(), session.overhead_known(), latency.measure_overhead));
         bpfscope::add_loss_warnings(report, session.plans(), results);
-        if (run.json)
+        if (auto* drop_in = bpfscope::drop_in_output())
+            drop_in->write(report, nullptr, final);
+        else if (run.json)
             bpfscope::report::write_json(std::cout, report);
         else
             bpfscope::report::write_text(std::cout, report);

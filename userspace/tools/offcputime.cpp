@@ -14,6 +14,7 @@
 #include "base/owners.h"
 #include "core/capabilities.h"
 #include "core/interval_counters.h"
+#include "core/drop_in_output.h"
 #include "core/run_loop.h"
 #include "core/stack_collect.h"
 #include "core/tool_registry.h"
@@ -238,7 +239,11 @@ int offcputime_main(int argc, char** argv) {
              {"switch-outs not timed: task storage unavailable", c[OFFCPU_TASK_STORAGE_FAILED]},
              {"new-process events lost (symbols of short-lived processes may be missing)",
               c[OFFCPU_NEW_PID_LOST]}});
-        write_stack_result(profile, rep, StackResultOptions{o.run.json, o.folded, "us", o.files});
+        if (auto* drop_in = drop_in_output())
+            drop_in->write(rep, &profile, final);
+        else
+            write_stack_result(profile, rep,
+                               StackResultOptions{o.run.json, o.folded, "us", o.files});
         start = std::chrono::steady_clock::now();
     };
     run_loop(

@@ -13,6 +13,7 @@
 #include "base/options.h"
 #include "base/owners.h"
 #include "core/interval_counters.h"
+#include "core/drop_in_output.h"
 #include "core/run_loop.h"
 #include "core/stack_collect.h"
 #include "core/tool_registry.h"
@@ -200,8 +201,11 @@ int profile_main(int argc, char** argv) {
                    c[PROFILE_AGGREGATION_FULL]},
                   {"new-process events lost (symbols of short-lived processes may be missing)",
                    c[PROFILE_NEW_PID_LOST]}});
-        write_stack_result(profile, rep,
-                           StackResultOptions{o.run.json, o.folded, "samples", o.files});
+        if (auto* drop_in = drop_in_output())
+            drop_in->write(rep, &profile, final);
+        else
+            write_stack_result(profile, rep,
+                               StackResultOptions{o.run.json, o.folded, "samples", o.files});
         start = std::chrono::steady_clock::now();
     };
     run_loop(

@@ -12,6 +12,7 @@
 #include "core/capabilities.h"
 #include "core/cgroup_identity.h"
 #include "core/interval_counters.h"
+#include "core/drop_in_output.h"
 #include "core/map_iteration.h"
 #include "core/run_loop.h"
 #include "core/stack_collect.h"
@@ -29,6 +30,7 @@ using RunqlatSkeleton = Skeleton<runqlat_bpf, runqlat_bpf__destroy>;
 struct RunqlatOptions {
     RunOptions run;
     bool milliseconds = false, per_process = false, per_thread = false, force_raw_tp = false;
+    bool per_pidns = false;
     std::vector<uint32_t> pids;
     std::string cgroup;
 };
@@ -41,6 +43,7 @@ RunqlatSkeleton load(const RunqlatOptions& o, bool btf) {
     ro->filter_tgid = !o.pids.empty();
     ro->per_process = o.per_process;
     ro->per_thread = o.per_thread;
+    ro->per_pidns = o.per_pidns;
     ro->unit_ns = o.milliseconds ? 1000000 : 1000;
     if (!o.cgroup.empty()) {
         auto [id, level] = cgroup_v2_identity(o.cgroup);
@@ -81,6 +84,7 @@ report::Report collect(runqlat_bpf* skel, const RunqlatOptions& o, bool reset,
         std::string comm(hist.comm, strnlen(hist.comm, sizeof(hist.comm)));
         std::string title = o.per_thread    ? "tid = " + std::to_string(id) + " " + comm
                             : o.per_process ? "pid = " + std::to_string(id) + " " + comm
+                            : o.per_pidns   ? "pidns = " + std::to_string(id) + " " + comm
                                             : "run queue latency";
         auto& section = rep.add_section(title, "histogram");
         report::Log2Histogram h;
@@ -102,6 +106,8 @@ report::Report collect(runqlat_bpf* skel, const RunqlatOptions& o, bool reset,
             section.add("tid", uint64_t(id));
         if (o.per_process)
             section.add("pid", uint64_t(id));
+        if (o.per_pidns)
+            section.add("pidns", uint64_t(id));
         if (!comm.empty())
             section.add("comm", comm);
         section.add("count", h.count)
@@ -129,7 +135,11 @@ int runqlat_main(int argc, char** argv) {
     app.add_flag("-m,--milliseconds", o.milliseconds,
                  "Histograms in milliseconds (default microseconds)");
     auto* per_process = app.add_flag("-P,--pids", o.per_process, "One histogram per process");
-    app.add_flag("-L,--tids", o.per_thread, "One histogram per thread")->excludes(per_process);
+    auto* per_thread =
+        app.add_flag("-L,--tids", o.per_thread, "One histogram per thread")->excludes(per_process);
+    app.add_flag("--pidnss", o.per_pidns, "One histogram per PID namespace")
+        ->excludes(per_process)
+        ->excludes(per_thread);
     cli.id_list("-p,--pid", o.pids, "Trace these processes only");
     app.add_option("-c,--cgroup", o.cgroup,
                    "Trace tasks in this cgroup v2 directory (and below) only");
@@ -148,7 +158,9 @@ int runqlat_main(int argc, char** argv) {
     run_loop(o.run, [&](bool final) {
         report::Report rep = collect(skel.get(), o, o.run.interval_s > 0, counters);
         rep.header.push_back({"attach", std::string(btf ? "tp_btf" : "raw_tp"), ""});
-        if (o.run.json)
+        if (auto* drop_in = drop_in_output())
+            drop_in->write(rep, nullptr, final);
+        else if (o.run.json)
             report::write_json(std::cout, rep);
         else
             report::write_text(std::cout, rep);
