@@ -135,19 +135,31 @@ static __always_inline void count(__u32 counter)
 		*value += 1;
 }
 
+/* A pt_regs word. Read through the helper: clang folds a switch of direct
+ * context loads into one load from a computed offset, which the verifier
+ * refuses ("dereference of modified ctx ptr"). */
+static __always_inline __u64 register_word(void *regs, __u32 offset)
+{
+	__u64 value = 0;
+
+	bpf_probe_read_kernel(&value, sizeof(value), (char *)regs + offset);
+	return value;
+}
+
 static __always_inline __u64 register_arg(struct pt_regs *regs, __u32 index)
 {
+	__u32 offset;
+
 	switch (index) {
-	case 0: return PT_REGS_PARM1(regs);
-	case 1: return PT_REGS_PARM2(regs);
-	case 2: return PT_REGS_PARM3(regs);
-	case 3: return PT_REGS_PARM4(regs);
-	case 4: return PT_REGS_PARM5(regs);
-#if defined(__TARGET_ARCH_x86)
-	case 5: return regs->r9;
-#endif
+	case 0: offset = __builtin_offsetof(struct pt_regs, di); break;
+	case 1: offset = __builtin_offsetof(struct pt_regs, si); break;
+	case 2: offset = __builtin_offsetof(struct pt_regs, dx); break;
+	case 3: offset = __builtin_offsetof(struct pt_regs, cx); break;
+	case 4: offset = __builtin_offsetof(struct pt_regs, r8); break;
+	case 5: offset = __builtin_offsetof(struct pt_regs, r9); break;
+	default: return 0;
 	}
-	return 0;
+	return register_word(regs, offset);
 }
 
 static __always_inline __u64 extend(__u64 value, __u32 size, bool is_signed)
@@ -199,7 +211,7 @@ static __always_inline __u64 field_value(void *ctx, enum ctx_kind kind,
 		break;
 	case PROBE_SOURCE_RETVAL:
 		if (kind == CTX_REGS)
-			value = PT_REGS_RC((struct pt_regs *)ctx);
+			value = register_word(ctx, __builtin_offsetof(struct pt_regs, ax));
 		else if (kind == CTX_FENTRY)
 			bpf_get_func_ret(ctx, &value);
 		if (!steps)
@@ -208,21 +220,16 @@ static __always_inline __u64 field_value(void *ctx, enum ctx_kind kind,
 	case PROBE_SOURCE_RECORD:
 		if (kind == CTX_RECORD) {
 			if (field->inline_string)
-				return (__u64)ctx + field->record_offset;
+				return 0; /* a string in the record: field_string reads it */
 			value = read_memory((__u64)ctx + field->record_offset, steps ? 8 : field->size,
 					    field->is_signed, false, fault);
 		}
 		break;
 	case PROBE_SOURCE_DATA_LOC:
-		if (kind == CTX_RECORD) {
-			__u64 location = read_memory((__u64)ctx + field->record_offset, 4, false,
-						     false, fault);
-			return (__u64)ctx + (location & 0xffff);
-		}
-		break;
+		return 0; /* a string in the record: field_string reads it */
 	case PROBE_SOURCE_REGS:
 		if (kind == CTX_REGS)
-			value = read_memory((__u64)ctx + field->record_offset, 8, false, false, fault);
+			value = register_word(ctx, field->record_offset);
 		if (!steps)
 			value = extend(value, field->size, field->is_signed);
 		break;
@@ -265,6 +272,22 @@ static __always_inline void field_string(void *ctx, enum ctx_kind kind,
 		bpf_get_current_comm(out, PROBE_COMM_LEN);
 		return;
 	}
+	if (kind == CTX_RECORD && field->source == PROBE_SOURCE_RECORD && field->inline_string) {
+		__u32 size = field->size ? field->size : PROBE_STRING_MAX;
+
+		if (size > bytes)
+			size = bytes;
+		err = bpf_probe_read_kernel_str(out, size & (2 * PROBE_STRING_MAX - 1),
+						(char *)ctx + field->record_offset);
+		goto done;
+	}
+	if (kind == CTX_RECORD && field->source == PROBE_SOURCE_DATA_LOC) {
+		__u32 location = 0;
+
+		bpf_probe_read_kernel(&location, sizeof(location), (char *)ctx + field->record_offset);
+		err = bpf_probe_read_kernel_str(out, bytes, (char *)ctx + (location & 0xffff));
+		goto done;
+	}
 	__u64 address = field_value(ctx, kind, field, fault);
 
 	if (field->user_memory) {
@@ -276,6 +299,7 @@ static __always_inline void field_string(void *ctx, enum ctx_kind kind,
 		if (err < 0)
 			err = bpf_probe_read_user_str(out, bytes, (const void *)address);
 	}
+done:
 	if (err < 0) {
 		out[0] = 0;
 		*fault = true;

@@ -40,8 +40,8 @@ struct FilterExpression {
 
 struct FormatSpec {
     struct Piece {
-        std::string literal;      // text before the conversion
-        std::string conversion;   // "d", "u", "x", "lld", "s", ... empty for trailing text
+        std::string literal;     // text before the conversion
+        std::string conversion;  // "d", "u", "x", "lld", "s", ... empty for trailing text
     };
     std::vector<Piece> pieces;
     std::vector<FieldExpression> fields;  // one per conversion, in order

@@ -137,18 +137,18 @@ std::vector<TracepointField> parse_tracepoint_format(const std::string& text) {
             array = true;
         }
         size_t name_start = without_array.size();
-        while (name_start > 0 && (std::isalnum(static_cast<unsigned char>(
-                                      without_array[name_start - 1])) ||
-                                  without_array[name_start - 1] == '_'))
+        while (name_start > 0 &&
+               (std::isalnum(static_cast<unsigned char>(without_array[name_start - 1])) ||
+                without_array[name_start - 1] == '_'))
             name_start--;
         field.name = without_array.substr(name_start);
         field.type = trim(without_array.substr(0, name_start));
         if (array)
             field.type += declaration.substr(declaration.rfind('['));
         field.data_loc = field.type.rfind("__data_loc", 0) == 0;
-        field.char_array = array && (field.type.rfind("char", 0) == 0 ||
-                                     field.type.rfind("const char", 0) == 0 ||
-                                     field.type.rfind("unsigned char", 0) == 0);
+        field.char_array =
+            array && (field.type.rfind("char", 0) == 0 || field.type.rfind("const char", 0) == 0 ||
+                      field.type.rfind("unsigned char", 0) == 0);
         field.pointer = !array && field.type.find('*') != std::string::npos;
         field.common = field.name.rfind("common_", 0) == 0;
         if (!field.name.empty())
@@ -160,7 +160,7 @@ std::vector<TracepointField> parse_tracepoint_format(const std::string& text) {
 }
 
 std::vector<TracepointField> tracepoint_fields(const std::string& category,
-                                              const std::string& event) {
+                                               const std::string& event) {
     const auto& tracefs = ensure_tracefs();
     std::string path = tracefs.path + "/events/" + category + "/" + event + "/format";
     std::ifstream in(path);
@@ -184,7 +184,9 @@ std::string btf_type_text(const struct btf* btf, uint32_t type_id) {
             suffix = " *" + suffix;
         } else if (btf_is_const(type) || btf_is_volatile(type) || btf_is_restrict(type)) {
         } else if (btf_is_struct(type) || btf_is_union(type) || btf_is_enum(type)) {
-            const char* keyword = btf_is_struct(type) ? "struct " : btf_is_union(type) ? "union " : "enum ";
+            const char* keyword = btf_is_struct(type)  ? "struct "
+                                  : btf_is_union(type) ? "union "
+                                                       : "enum ";
             return keyword + std::string(name ? name : "") + suffix;
         } else if (name && *name) {
             return name + suffix;
@@ -281,8 +283,8 @@ ResolvedField resolve_field(const FieldExpression& expression, const FieldContex
     bool kernel = probe.spec.is_kernel_function();
     bool user_side = probe.spec.is_user_function() || probe.spec.kind == ProbeSpec::Kind::kUsdt;
     recipe.user_memory = user_side;
-    uint32_t btf_type = 0;       // BTF type of the base value, when known
-    bool type_known = false;     // width/sign/pointer-ness known (BTF or format file)
+    uint32_t btf_type = 0;    // BTF type of the base value, when known
+    bool type_known = false;  // width/sign/pointer-ness known (BTF or format file)
     Scalar scalar;
 
     static const std::map<std::string, uint8_t> task_sources = {
@@ -313,7 +315,7 @@ ResolvedField resolve_field(const FieldExpression& expression, const FieldContex
         const TracepointField& tp = *tracepoint_field;
         recipe.source = tp.data_loc ? PROBE_SOURCE_DATA_LOC : PROBE_SOURCE_RECORD;
         recipe.record_offset = tp.offset;
-        recipe.size = uint8_t(std::min<uint32_t>(tp.size, 8));
+        recipe.size = uint8_t(std::min<uint32_t>(tp.size, tp.char_array ? PROBE_STRING_MAX : 8));
         recipe.is_signed = tp.is_signed;
         recipe.inline_string = tp.char_array;
         type_known = true;
@@ -358,8 +360,8 @@ ResolvedField resolve_field(const FieldExpression& expression, const FieldContex
             const UsdtArgument& argument = probe.usdt_arguments[size_t(arg_number - 1)];
             // x86-64 struct pt_regs, in order: where the uprobe's context keeps each register.
             static const std::vector<std::string> kRegisters = {
-                "r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9",  "r8", "rax",
-                "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip", "cs", "eflags", "rsp", "ss"};
+                "r15", "r14", "r13", "r12", "rbp",      "rbx", "r11", "r10",    "r9",  "r8", "rax",
+                "rcx", "rdx", "rsi", "rdi", "orig_rax", "rip", "cs",  "eflags", "rsp", "ss"};
             if (argument.kind == UsdtArgument::Kind::kConstant)
                 throw UserError("'" + base + "' of '" + probe.name + "' is the constant " +
                                 std::to_string(argument.value) + " in the binary: nothing to read");
@@ -378,8 +380,8 @@ ResolvedField resolve_field(const FieldExpression& expression, const FieldContex
             scalar.is_signed = argument.is_signed;
             type_known = true;
         } else {
-        recipe.source = PROBE_SOURCE_ARG;
-        recipe.index = uint8_t(arg_number - 1);
+            recipe.source = PROBE_SOURCE_ARG;
+            recipe.index = uint8_t(arg_number - 1);
         }
         if (probe.spec.kind == ProbeSpec::Kind::kUsdt) {
         } else if (signature) {
@@ -418,8 +420,9 @@ ResolvedField resolve_field(const FieldExpression& expression, const FieldContex
     if (!expression.members.empty()) {
         if (!context.btf || !btf_type)
             throw UserError("'" + field.text + "': member access needs a BTF-typed pointer (" +
-                            (kernel ? "no BTF for this argument" : "this probe's fields have no "
-                                                                   "BTF types") +
+                            (kernel ? "no BTF for this argument"
+                                    : "this probe's fields have no "
+                                      "BTF types") +
                             ")");
         uint32_t current = btf_type & 0x7fffffffu;
         bool current_is_struct_pointer = btf_type & 0x80000000u;
@@ -477,8 +480,7 @@ ResolvedField resolve_field(const FieldExpression& expression, const FieldContex
         recipe.inline_string = scalar.char_array;
         if (!scalar.scalar && !scalar.char_array)
             throw UserError("'" + field.text + "' is a struct, union or array (" +
-                            btf_type_text(context.btf, current) +
-                            "): name one of its members");
+                            btf_type_text(context.btf, current) + "): name one of its members");
         if (!probe.spec.is_kernel_function() && probe.spec.kind != ProbeSpec::Kind::kTracepoint)
             recipe.user_memory = 1;
     }

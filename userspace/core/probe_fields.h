@@ -34,12 +34,12 @@ struct TracepointField {
 std::vector<TracepointField> parse_tracepoint_format(const std::string& text);
 // Reads and parses it from tracefs.
 std::vector<TracepointField> tracepoint_fields(const std::string& category,
-                                              const std::string& event);
+                                               const std::string& event);
 
 // A kernel function's signature from BTF.
 struct FunctionParameter {
     std::string name;
-    uint32_t type_id = 0;  // BTF type id (0: void)
+    uint32_t type_id = 0;   // BTF type id (0: void)
     std::string type_name;  // "size_t", "struct file *"
 };
 struct FunctionSignature {
@@ -63,7 +63,7 @@ struct ResolvedField {
 // What a probe offers, for the fields and the error messages.
 struct FieldContext {
     const ResolvedProbe* probe = nullptr;
-    const struct btf* btf = nullptr;  // kernel functions and struct members
+    const struct btf* btf = nullptr;          // kernel functions and struct members
     std::vector<TracepointField> tracepoint;  // tracepoints
 };
 

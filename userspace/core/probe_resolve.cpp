@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -283,8 +283,8 @@ std::vector<ResolvedProbe> resolve_usdt(const ProbeSpec& spec, const ResolveOpti
             text += provider.size() + 1;
             std::string probe_name(text, strnlen(text, size_t(end - text)));
             text += probe_name.size() + 1;
-            std::string arguments = text < end ? std::string(text, strnlen(text, size_t(end - text)))
-                                               : std::string();
+            std::string arguments =
+                text < end ? std::string(text, strnlen(text, size_t(end - text))) : std::string();
             if (!glob_match(spec.provider, provider) || !glob_match(spec.name, probe_name))
                 continue;
             if (base_address && base) {
@@ -320,8 +320,8 @@ std::vector<ResolvedProbe> resolve_usdt(const ProbeSpec& spec, const ResolveOpti
         }
     }
     if (out.empty())
-        throw UserError("no USDT probe matches " + spec.provider + ":" + spec.name + " in " +
-                        path + " (list its notes with 'readelf -n " + path + "')");
+        throw UserError("no USDT probe matches " + spec.provider + ":" + spec.name + " in " + path +
+                        " (list its notes with 'readelf -n " + path + "')");
     check_cap(spec, out.size(), options);
     return out;
 }

@@ -22,10 +22,10 @@ struct UsdtArgument {
 
 struct ResolvedProbe {
     ProbeSpec spec;
-    std::string name;  // the point's title: "vfs_read", "r:c:malloc", "t:sched:sched_switch"
+    std::string name;         // the point's title: "vfs_read", "r:c:malloc", "t:sched:sched_switch"
     std::string function;     // kernel/user function (a real name, never a pattern)
     std::string binary_path;  // user/USDT: the file the uprobe sits in
-    uint64_t file_offset = 0;  // user/USDT: where in the file
+    uint64_t file_offset = 0;       // user/USDT: where in the file
     uint64_t semaphore_offset = 0;  // USDT: file offset of the semaphore, 0: none
     std::string category, event;    // tracepoint
     std::vector<UsdtArgument> usdt_arguments;

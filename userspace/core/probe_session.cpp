@@ -143,9 +143,10 @@ void ProbeSession::Impl::validate_options() const {
     if (options.max_entries == 0)
         throw UserError("the aggregation map needs at least 1 entry");
     if (options.comm.size() >= PROBE_COMM_LEN)
-        spdlog::warn("comm '{}' is longer than the kernel keeps (15): comparing its first 15 "
-                     "characters",
-                     options.comm);
+        spdlog::warn(
+            "comm '{}' is longer than the kernel keeps (15): comparing its first 15 "
+            "characters",
+            options.comm);
 }
 
 void ProbeSession::Impl::resolve_points() {
@@ -225,8 +226,8 @@ void ProbeSession::Impl::resolve_fields() {
                                     "\": compare it with a number");
                 if (text->size() >= std::min<size_t>(PROBE_STRING_MAX, options.string_bytes))
                     throw UserError("filter: the string \"" + *text + "\" is longer than the " +
-                                    std::to_string(options.string_bytes - 1) +
-                                    " bytes read of '" + field.text + "'");
+                                    std::to_string(options.string_bytes - 1) + " bytes read of '" +
+                                    field.text + "'");
                 filter.string_len = uint32_t(text->size());
                 std::memcpy(filter.text, text->data(), text->size());
                 if (filter.op != PROBE_EQ && filter.op != PROBE_NE && filter.op != PROBE_PREFIX)
@@ -283,7 +284,8 @@ void ProbeSession::Impl::configure(probe_bpf* skel, uint32_t fixed_point) const 
     rodata->want_kernel_stack = options.kernel_stack;
     rodata->want_user_stack = options.user_stack;
     rodata->has_config = !options.fields.empty() || !options.filter.comparisons.empty();
-    bool strings = std::any_of(string_slot.begin(), string_slot.end(), [](int s) { return s >= 0; });
+    bool strings =
+        std::any_of(string_slot.begin(), string_slot.end(), [](int s) { return s >= 0; });
     rodata->event_size_class = options.kernel_stack || options.user_stack ? 2 : strings ? 1 : 0;
     rodata->string_bytes = uint32_t(options.string_bytes);
 }
@@ -395,8 +397,8 @@ Expected<> ProbeSession::Impl::attach_kernel(size_t point, Backend backend) {
         return ok;
     LIBBPF_OPTS(bpf_kprobe_opts, kprobe_options, .bpf_cookie = point, .retprobe = is_return);
     bpf_program* program = is_return ? master->progs.probe_kretprobe : master->progs.probe_kprobe;
-    bpf_link* link = bpf_program__attach_kprobe_opts(program, resolved[point].function.c_str(),
-                                                     &kprobe_options);
+    bpf_link* link =
+        bpf_program__attach_kprobe_opts(program, resolved[point].function.c_str(), &kprobe_options);
     if (!link)
         return unexpected(explain_failure(kind, errno, true));
     links.emplace_back(link);
@@ -445,9 +447,9 @@ Expected<> ProbeSession::Impl::attach_tracepoint(size_t point) {
         }
     }
     LIBBPF_OPTS(bpf_tracepoint_opts, tracepoint_options, .bpf_cookie = point);
-    bpf_link* link = bpf_program__attach_tracepoint_opts(master->progs.probe_tracepoint,
-                                                         probe.category.c_str(),
-                                                         probe.event.c_str(), &tracepoint_options);
+    bpf_link* link =
+        bpf_program__attach_tracepoint_opts(master->progs.probe_tracepoint, probe.category.c_str(),
+                                            probe.event.c_str(), &tracepoint_options);
     if (!link)
         return unexpected(explain_failure(ProgramKind::kTracepoint, errno, true));
     links.emplace_back(link);
@@ -461,12 +463,11 @@ Expected<> ProbeSession::Impl::attach_user(size_t point) {
                 .bpf_cookie = point, .retprobe = is_return);
     bpf_program* program = is_return ? master->progs.probe_uretprobe : master->progs.probe_uprobe;
     int pid = options.pids.size() == 1 ? int(options.pids[0]) : -1;
-    bpf_link* link = bpf_program__attach_uprobe_opts(
-        program, pid, probe.binary_path.c_str(), probe.file_offset, &uprobe_options);
+    bpf_link* link = bpf_program__attach_uprobe_opts(program, pid, probe.binary_path.c_str(),
+                                                     probe.file_offset, &uprobe_options);
     if (!link)
-        return unexpected(
-            explain_failure(is_return ? ProgramKind::kUretprobe : ProgramKind::kUprobe, errno,
-                            true));
+        return unexpected(explain_failure(
+            is_return ? ProgramKind::kUretprobe : ProgramKind::kUprobe, errno, true));
     links.emplace_back(link);
     return {};
 }
@@ -537,8 +538,8 @@ void ProbeSession::Impl::attach_all() {
     }
     if (remaining.empty())
         return;
-    bool try_kprobe = std::find(candidates.begin(), candidates.end(), Backend::kKprobe) !=
-                      candidates.end();
+    bool try_kprobe =
+        std::find(candidates.begin(), candidates.end(), Backend::kKprobe) != candidates.end();
     auto unreachable = [&](size_t p) {
         std::string reason = "no backend can reach it here";
         for (const auto& why : points[p].plan.not_used) reason += "; " + why;
@@ -823,8 +824,8 @@ std::vector<ValueCount> ProbeSession::value_counts(bool reset) {
 }
 
 ProbeStats ProbeSession::stats() const {
-    auto counters = read_percpu_counters(bpf_map__fd(impl_->master->maps.counters),
-                                         PROBE_COUNTER_COUNT);
+    auto counters =
+        read_percpu_counters(bpf_map__fd(impl_->master->maps.counters), PROBE_COUNTER_COUNT);
     ProbeStats stats;
     stats.hits = counters[PROBE_HITS];
     stats.filtered_out = counters[PROBE_FILTERED_OUT];

@@ -114,9 +114,9 @@ ProbeSpec parse_probe_spec(const std::string& text) {
     }
     bool is_return = head == "r";
     bool explicit_entry = head == "p";
-    std::vector<std::string> rest =
-        is_return || explicit_entry ? std::vector<std::string>(parts.begin() + 1, parts.end())
-                                    : parts;
+    std::vector<std::string> rest = is_return || explicit_entry
+                                        ? std::vector<std::string>(parts.begin() + 1, parts.end())
+                                        : parts;
     if (rest.empty() || (rest.size() == 1 && rest[0].empty()))
         throw UserError("bad probe '" + text + "': no function given; " + kGrammar);
     if (rest.size() == 1) {

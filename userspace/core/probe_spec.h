@@ -14,23 +14,19 @@ namespace bpfscope {
 struct ProbeSpec {
     enum class Kind { kKernelEntry, kKernelReturn, kUserEntry, kUserReturn, kTracepoint, kUsdt };
     Kind kind = Kind::kKernelEntry;
-    std::string text;      // as written: the probe's title in reports
-    std::string binary;    // user/USDT: path or library as written
-    std::string function;  // kernel/user: function name or pattern
-    std::string category;  // tracepoint: category (pattern allowed)
-    std::string event;     // tracepoint: event (pattern allowed)
-    std::string provider;  // USDT
-    std::string name;      // USDT
+    std::string text;       // as written: the probe's title in reports
+    std::string binary;     // user/USDT: path or library as written
+    std::string function;   // kernel/user: function name or pattern
+    std::string category;   // tracepoint: category (pattern allowed)
+    std::string event;      // tracepoint: event (pattern allowed)
+    std::string provider;   // USDT
+    std::string name;       // USDT
     bool wildcard() const;  // any '*' or '?' in function, category or event
-    bool is_return() const {
-        return kind == Kind::kKernelReturn || kind == Kind::kUserReturn;
-    }
+    bool is_return() const { return kind == Kind::kKernelReturn || kind == Kind::kUserReturn; }
     bool is_kernel_function() const {
         return kind == Kind::kKernelEntry || kind == Kind::kKernelReturn;
     }
-    bool is_user_function() const {
-        return kind == Kind::kUserEntry || kind == Kind::kUserReturn;
-    }
+    bool is_user_function() const { return kind == Kind::kUserEntry || kind == Kind::kUserReturn; }
 };
 
 // Throws UserError with a one-line explanation when `text` is malformed.
