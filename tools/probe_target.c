@@ -6,8 +6,10 @@
  *                     [--wait-signal | --start-delay-ms MS] [--busy N]
  *   --add-calls N (1000): probe_add(a, b) with a = i % 10, b = i, i = 0..N-1;
  *                         it returns a + b.
- *   --site-a N (300):     malloc(24) from malloc_site_a()  -> log2 slot [16, 32)
- *   --site-b N (700):     malloc(64 << (i % 4)) from malloc_site_b(): 64, 128, 256,
+ *   --site-a N (300):     malloc(24) from malloc_site_a() in run_site_a()
+ *                         -> log2 slot [16, 32)
+ *   --site-b N (700):     malloc(64 << (i % 4)) from malloc_site_b() in run_site_b():
+ *                         64, 128, 256,
  *                         512 bytes in turn -> slots [64,128) .. [512,1024)
  *   --syscalls N (0):     N getppid() syscalls (after the mallocs)
  *   --wait-signal:        print "probe_target: waiting for SIGUSR1" and start when
@@ -55,6 +57,31 @@ __attribute__((noinline)) void malloc_site_b(void **slot, size_t size)
 {
 	*slot = malloc(size);
 	__asm__ volatile("" ::: "memory");
+}
+
+/* The loops around the sites are functions of their own: a user stack taken
+ * at malloc's first instruction by frame pointers misses malloc's caller
+ * (its return address is on the stack, not yet in a frame; the kernel adds it
+ * only when the function starts with push %rbp or endbr64, and glibc's malloc
+ * starts with push %r12), so a stack reads malloc <- run_site_a <- main. */
+static int log2_slot(unsigned long value);
+
+__attribute__((noinline)) void run_site_a(void **blocks, long calls, long *size_slots)
+{
+	for (long i = 0; i < calls; i++) {
+		malloc_site_a(&blocks[i]);
+		size_slots[log2_slot(24)]++;
+	}
+}
+
+__attribute__((noinline)) void run_site_b(void **blocks, long calls, long *size_slots)
+{
+	for (long i = 0; i < calls; i++) {
+		size_t size = (size_t)64 << (i % 4);
+
+		malloc_site_b(&blocks[i], size);
+		size_slots[log2_slot(size)]++;
+	}
 }
 
 /* The log2 slot rule of report/histogram.h: 0 -> 0, [2^(i-1), 2^i) -> i. */
@@ -144,16 +171,8 @@ int main(int argc, char **argv)
 		sum_ret += probe_add(a, b);
 		a_above_5 += a > 5;
 	}
-	for (long i = 0; i < site_a; i++) {
-		malloc_site_a(&blocks[i]);
-		size_slots[log2_slot(24)]++;
-	}
-	for (long i = 0; i < site_b; i++) {
-		size_t size = (size_t)64 << (i % 4);
-
-		malloc_site_b(&blocks[site_a + i], size);
-		size_slots[log2_slot(size)]++;
-	}
+	run_site_a(blocks, site_a, size_slots);
+	run_site_b(blocks + site_a, site_b, size_slots);
 	for (long i = 0; i < syscalls; i++)
 		syscall(SYS_getppid);
 

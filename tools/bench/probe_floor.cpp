@@ -2,6 +2,7 @@
 // benchmark can subtract the cost of the hook itself.
 //   probe_floor uprobe BINARY FUNCTION
 //   probe_floor raw_tp START_EVENT END_EVENT
+//   probe_floor raw_tp EVENT          (one empty program: tools/bench/probe_bench.py)
 // Prints "ready" once attached and runs until SIGINT/SIGTERM.
 #include <unistd.h>
 
@@ -14,8 +15,8 @@
 #include "core/run_loop.h"
 
 int main(int argc, char** argv) {
-    if (argc != 4) {
-        std::fprintf(stderr, "usage: probe_floor uprobe BINARY FUNCTION | raw_tp START END\n");
+    if (argc != 4 && !(argc == 3 && std::string(argv[1]) == "raw_tp")) {
+        std::fprintf(stderr, "usage: probe_floor uprobe BINARY FUNCTION | raw_tp START [END]\n");
         return 2;
     }
     std::string mode = argv[1];
@@ -34,8 +35,9 @@ int main(int argc, char** argv) {
                 &options));
         }
     } else if (mode == "raw_tp") {
-        links.emplace_back(
-            bpf_program__attach_raw_tracepoint(skel->progs.empty_raw_tp_end, argv[3]));
+        if (argc == 4)
+            links.emplace_back(
+                bpf_program__attach_raw_tracepoint(skel->progs.empty_raw_tp_end, argv[3]));
         links.emplace_back(
             bpf_program__attach_raw_tracepoint(skel->progs.empty_raw_tp_start, argv[2]));
     } else {
