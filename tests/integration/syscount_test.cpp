@@ -49,6 +49,14 @@ std::map<std::pair<long, std::string>, Figures> syscall_rows(const json& report)
     return rows;
 }
 
+using SyscallRows = std::map<std::pair<long, std::string>, Figures>;
+
+// The row of (pid or 0, syscall); zeros when absent.
+Figures row_of(const SyscallRows& rows, long pid, const std::string& name) {
+    auto found = rows.find({pid, name});
+    return found == rows.end() ? Figures{} : found->second;
+}
+
 // strace -c's table: syscall -> (calls, errors).
 std::map<std::string, std::pair<uint64_t, uint64_t>> strace_table(const std::string& text) {
     std::map<std::string, std::pair<uint64_t, uint64_t>> rows;
@@ -118,15 +126,15 @@ TEST(Syscount, KnownErrnoSlowCallAndOptionsOnOneRun) {
                             {"-c", "syscalls", "-j", "--top", "2", "--sort", "errors"},
                             {"-c", "syscalls", "-j", "--sort", "max", "--top", "1"},
                             {"-c", "syscalls", "-j", "--raw-tp"},
-                            {"-c", "syscalls", "-j", "-T", "-i", "0.05"}});
+                            {"-c", "syscalls", "-j", "-T", "-i", "0.1"}});
     ASSERT_TRACED(run);
     ASSERT_EQ(workload_figure(run.workload_out, "errno"), 2) << run.workload_out;  // ENOENT
 
     json report = json::parse(run.tools[0].out);
     auto rows = syscall_rows(report);
-    EXPECT_EQ(rows[{0, "getppid"}].count, 500u) << run.tools[0].out;
-    EXPECT_EQ(rows[{0, "getppid"}].errors, 0u);
-    const auto& sleep = rows[{0, "clock_nanosleep"}];
+    EXPECT_EQ(row_of(rows, 0, "getppid").count, 500u) << run.tools[0].out;
+    EXPECT_EQ(row_of(rows, 0, "getppid").errors, 0u);
+    Figures sleep = row_of(rows, 0, "clock_nanosleep");
     EXPECT_EQ(sleep.count, 1u) << run.tools[0].out;
     EXPECT_GE(sleep.max_us, 150000);
     EXPECT_LT(sleep.max_us, 150000 * 3);
@@ -136,7 +144,7 @@ TEST(Syscount, KnownErrnoSlowCallAndOptionsOnOneRun) {
     for (const auto& row : report["sections"][0]["tables"][1]["rows"])
         if (row[0] == "openat" && row[1] == "ENOENT") {
             EXPECT_GE(row[2].get<uint64_t>(), 7u);
-            EXPECT_EQ(row[2].get<uint64_t>(), rows[{0, "openat"}].errors);
+            EXPECT_EQ(row[2].get<uint64_t>(), row_of(rows, 0, "openat").errors);
             seen = true;
         }
     EXPECT_TRUE(seen) << run.tools[0].out;
@@ -157,7 +165,7 @@ TEST(Syscount, KnownErrnoSlowCallAndOptionsOnOneRun) {
 
     // -P: one row per process and syscall, under the workload's pid.
     auto per_process = syscall_rows(parse_json_lines(run.tools[2].out).back());
-    EXPECT_EQ((per_process[{run.workload_pid, "getppid"}].count), 500u) << run.tools[2].out;
+    EXPECT_EQ(row_of(per_process, run.workload_pid, "getppid").count, 500u) << run.tools[2].out;
 
     // --top 2 --sort errors: openat first.
     json top = json::parse(run.tools[3].out);
@@ -170,13 +178,12 @@ TEST(Syscount, KnownErrnoSlowCallAndOptionsOnOneRun) {
     // --raw-tp: the fallback counts the same.
     json raw = json::parse(run.tools[5].out);
     EXPECT_EQ(raw["header"]["attach"], "raw_tp");
-    EXPECT_EQ((syscall_rows(raw)[{0, "getppid"}].count), 500u) << run.tools[5].out;
+    EXPECT_EQ(row_of(syscall_rows(raw), 0, "getppid").count, 500u) << run.tools[5].out;
 
-    // -i 0.05 -T: reports reset each interval, adding up to the run.
-    double getppid =
-        bpfscope::test::check_timestamped_intervals(run.tools[6].out, [](const json& doc) {
-            return double(syscall_rows(doc)[{0, "getppid"}].count);
-        });
+    // -i 0.1 -T: reports reset each interval, adding up to the run.
+    double getppid = bpfscope::test::check_timestamped_intervals(
+        run.tools[6].out,
+        [](const json& doc) { return double(row_of(syscall_rows(doc), 0, "getppid").count); });
     EXPECT_EQ(getppid, 500);
 }
 
@@ -185,16 +192,16 @@ TEST(Syscount, KnownErrnoSlowCallAndOptionsOnOneRun) {
 TEST(Syscount, PidExitingMidRunEndsTheRun) {
     BPFSCOPE_REQUIRE_ROOT("loads BPF programs");
     bpfscope::test::BackgroundWorkload w({bin("sleeper"), "20", "5000"});
-    ASSERT_GT(w.pid(), 0);
-    bpfscope::test::BackgroundProcess tool({bin("syscount"), "-p", std::to_string(w.pid()), "-j"});
+    pid_t pid = w.pid();
+    ASSERT_GT(pid, 0);
+    bpfscope::test::BackgroundProcess tool({bin("syscount"), "-p", std::to_string(pid), "-j"});
     ASSERT_TRUE(tool.wait_until_ready()) << tool.output_so_far();
     w.finish();
     auto result = tool.wait(std::chrono::seconds(30));
     EXPECT_EQ(result.exit_code, 1) << result.err;
-    EXPECT_TRUE(contains(result.err, "process " + std::to_string(w.pid()) + " exited"))
-        << result.err;
+    EXPECT_TRUE(contains(result.err, "process " + std::to_string(pid) + " exited")) << result.err;
     auto rows = syscall_rows(json::parse(result.out));
-    EXPECT_EQ((rows[{0, "clock_nanosleep"}].count), 20u) << result.out;
+    EXPECT_EQ(row_of(rows, 0, "clock_nanosleep").count, 20u) << result.out;
 }
 
 TEST(Syscount, BadInputIsOneLineAndNonZero) {

@@ -224,12 +224,13 @@ TEST(Taskstat, BadInputIsOneLineAndNonZero) {
     EXPECT_EQ(std::count(sort.err.begin(), sort.err.end(), '\n'), 1) << sort.err;
     // A process that exits mid-run: the report, then one line, non-zero.
     BackgroundWorkload w({bin("sleeper"), "10", "5000"});
-    BackgroundProcess tool({bin("taskstat"), "-p", std::to_string(w.pid()), "-j"});
+    pid_t pid = w.pid();
+    BackgroundProcess tool({bin("taskstat"), "-p", std::to_string(pid), "-j"});
     ASSERT_TRUE(tool.wait_until_ready()) << tool.output_so_far();
     w.finish();
     auto result = tool.wait(std::chrono::seconds(30));
     EXPECT_EQ(result.exit_code, 1) << result.err;
     EXPECT_TRUE(contains(result.err, "exited during the run")) << result.err;
     auto rows = task_rows(json::parse(result.out));
-    EXPECT_GE(rows[w.pid()]["vcsw"].get<double>(), 10) << result.out;
+    EXPECT_GE(rows[pid]["vcsw"].get<double>(), 10) << result.out;
 }

@@ -1,13 +1,20 @@
 #include "core/syscall_names.h"
 
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "base/error.h"
@@ -99,10 +106,45 @@ std::string errno_name(int err) {
 
 using SyscallNamesSkeleton = Skeleton<syscall_names_bpf, syscall_names_bpf__destroy>;
 
+// The learners' attachments live in a helper process. Detaching a program from
+// a syscall event waits for a tracepoint grace period (tens of ms here), so
+// detaching hundreds of them would stall the tool for seconds, during the run
+// and again at exit. The helper attaches them all, detaches one when told (its
+// event id on `commands`) and, when the tool ends (the pipe closes, even on
+// SIGKILL), detaches the rest on its own time while the tool has already exited.
 struct SyscallNames::Learner {
     SyscallNamesSkeleton skel;
-    std::map<uint32_t, BpfLink> links;  // event id -> its learner
+    UniqueFd commands;  // write end: event ids to detach
+    size_t attached = 0;
+    std::set<uint32_t> detached;
 };
+
+namespace {
+
+// In the helper (a grandchild of the tool, in its own session): attach, report
+// how many, then serve detach commands until the tool is gone.
+[[noreturn]] void run_learner_helper(bpf_program* learn,
+                                     const std::map<uint32_t, std::string>& event_names,
+                                     int commands, int ready) {
+    std::map<uint32_t, BpfLink> links;
+    for (const auto& [id, name] : event_names) {
+        LIBBPF_OPTS(bpf_tracepoint_opts, options, .bpf_cookie = id);
+        bpf_link* link = bpf_program__attach_tracepoint_opts(
+            learn, "syscalls", (std::string(kEnterPrefix) + name).c_str(), &options);
+        if (link)
+            links[id].reset(link);
+    }
+    uint32_t attached = uint32_t(links.size());
+    if (write(ready, &attached, sizeof(attached)) != sizeof(attached))
+        _exit(1);
+    close(ready);
+    uint32_t id;
+    while (read(commands, &id, sizeof(id)) == sizeof(id)) links.erase(id);
+    links.clear();  // the tool has ended: detach the rest, slowly, on our own time
+    _exit(0);
+}
+
+}  // namespace
 
 SyscallNames::SyscallNames() : learner_(std::make_unique<Learner>()) {
     const TracefsState& tracefs = ensure_tracefs();
@@ -131,20 +173,43 @@ SyscallNames::SyscallNames() : learner_(std::make_unique<Learner>()) {
     learner_->skel.reset(syscall_names_bpf__open_and_load());
     if (!learner_->skel)
         throw UserError(errno_message("cannot load the syscall-name learner BPF program", errno));
-    for (const auto& [id, name] : event_names_) {
-        LIBBPF_OPTS(bpf_tracepoint_opts, options, .bpf_cookie = id);
-        bpf_link* link = bpf_program__attach_tracepoint_opts(
-            learner_->skel->progs.syscall_names_learn, "syscalls", (kEnterPrefix + name).c_str(),
-            &options);
-        if (!link) {
-            spdlog::debug("cannot attach the name learner to syscalls:sys_enter_{}: {}", name,
-                          strerror(errno));
-            continue;
-        }
-        learner_->links[id].reset(link);
+    int commands[2], ready[2];
+    // A socket for the commands: a send to a helper that died fails with EPIPE
+    // (MSG_NOSIGNAL) instead of killing the tool.
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, commands) != 0 ||
+        pipe2(ready, O_CLOEXEC) != 0)
+        throw UserError(errno_message("cannot create a pipe for the syscall-name learner", errno));
+    std::cout.flush();
+    pid_t child = fork();
+    if (child < 0)
+        throw UserError(errno_message("cannot start the syscall-name learner", errno));
+    if (child == 0) {
+        // Double fork: the helper is nobody's zombie and outlives the tool.
+        if (fork() != 0)
+            _exit(0);
+        setsid();  // Ctrl-C goes to the tool's process group, not here
+        signal(SIGINT, SIG_IGN);
+        signal(SIGTERM, SIG_IGN);
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, STDIN_FILENO);
+        dup2(null, STDOUT_FILENO);  // hold none of the tool's output pipes open
+        dup2(null, STDERR_FILENO);
+        close(commands[1]);
+        close(ready[0]);
+        run_learner_helper(learner_->skel->progs.syscall_names_learn, event_names_, commands[0],
+                           ready[1]);
     }
-    spdlog::debug("syscall names: learner attached to {} of {} sys_enter events",
-                  learner_->links.size(), event_names_.size());
+    waitpid(child, nullptr, 0);
+    close(commands[0]);
+    close(ready[1]);
+    learner_->commands.reset(commands[1]);
+    UniqueFd ready_read(ready[0]);
+    uint32_t attached = 0;
+    if (read(ready_read.get(), &attached, sizeof(attached)) != sizeof(attached))
+        throw UserError("the syscall-name learner did not start; run with -v for libbpf's output");
+    learner_->attached = attached;
+    spdlog::debug("syscall names: learner attached to {} of {} sys_enter events", attached,
+                  event_names_.size());
 }
 
 SyscallNames::~SyscallNames() = default;
@@ -159,7 +224,10 @@ void SyscallNames::poll() {
         auto name = event_names_.find(id);
         if (name != event_names_.end())
             names_[nr] = name->second;
-        learner_->links.erase(id);  // it has spoken: no more cost on this syscall
+        // It has spoken: the helper detaches it, no more cost on this syscall.
+        if (learner_->detached.insert(id).second &&
+            send(learner_->commands.get(), &id, sizeof(id), MSG_NOSIGNAL) != sizeof(id))
+            spdlog::debug("cannot ask the learner to detach event {}", id);
     });
 }
 
@@ -180,7 +248,7 @@ const std::vector<SyscallArgument>& SyscallNames::arguments(int nr) {
 }
 
 size_t SyscallNames::learners_attached() const {
-    return learner_->links.size();
+    return learner_->attached - learner_->detached.size();
 }
 
 }  // namespace bpfscope

@@ -188,8 +188,8 @@ class SlowCallPrinter {
         strftime(clock, sizeof(clock), "%H:%M:%S", &local);
         uint64_t args[SYSCOUNT_ARGS];
         std::copy(std::begin(e.args), std::end(e.args), args);
-        std::string call = names_.name(e.nr) + "(" +
-                           format_syscall_arguments(names_.arguments(e.nr), args) + ")";
+        std::string call =
+            names_.name(e.nr) + "(" + format_syscall_arguments(names_.arguments(e.nr), args) + ")";
         std::string result = e.ret < 0 && e.ret >= -4095 ? "= -1 " + errno_name(int(-e.ret))
                                                          : "= " + std::to_string(e.ret);
         table_.rows.push_back(
