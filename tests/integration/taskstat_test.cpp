@@ -93,11 +93,14 @@ Window measure(const std::vector<long>& pids, const std::string& seconds) {
         w.before[pid] = proc_switches(pid);
         w.ticks_before[pid] = proc_cpu_ticks(pid);
     }
-    auto result = tool.wait(std::chrono::seconds(60));
+    // Read /proc as soon as the report is out (the tool's last read is just
+    // before it), not after the tool's exit, which takes a while (detaching).
+    EXPECT_TRUE(tool.wait_for_output("\"warnings\"")) << tool.output_so_far();
     for (long pid : pids) {
         w.after[pid] = proc_switches(pid);
         w.ticks_after[pid] = proc_cpu_ticks(pid);
     }
+    auto result = tool.wait(std::chrono::seconds(60));
     EXPECT_EQ(result.exit_code, 0) << result.err;
     w.report = json::parse(result.out);
     w.seconds = w.report["header"]["interval"].get<double>();
@@ -107,17 +110,18 @@ Window measure(const std::vector<long>& pids, const std::string& seconds) {
 }  // namespace
 
 // Two CPU burners pinned to one CPU: involuntary switches as /proc counts
-// them, and half the CPU each, as their own CPU time says.
+// them, on-CPU time as their own CPU time says, runnable all the time, an
+// equal share each.
 TEST(Taskstat, CpuBurnersSwitchesAndSharesMatchTheKernel) {
     BPFSCOPE_REQUIRE_ROOT("loads BPF programs");
     BackgroundWorkload a({"/usr/bin/taskset", "-c", "1", bin("cpuburn"), "12"});
     BackgroundWorkload b({"/usr/bin/taskset", "-c", "1", bin("cpuburn"), "12"});
     a.start();
     b.start();
-    Window w = measure({a.pid(), b.pid()}, "3");
+    Window w = measure({a.pid(), b.pid()}, "5");
     auto rows = task_rows(w.report);
     ASSERT_EQ(rows.size(), 2u) << w.report;
-    double share_sum = 0;
+    std::vector<double> shares;
     for (long pid : {long(a.pid()), long(b.pid())}) {
         const json& row = rows[pid];
         EXPECT_EQ(row["comm"], "cpuburn");
@@ -132,21 +136,21 @@ TEST(Taskstat, CpuBurnersSwitchesAndSharesMatchTheKernel) {
         double kernel_ms = 1000.0 * double(w.ticks_after[pid] - w.ticks_before[pid]) /
                            double(sysconf(_SC_CLK_TCK));
         EXPECT_NEAR(row["oncpu_ms"].get<double>(), kernel_ms, 0.05 * kernel_ms + 30) << row;
-        // Half the CPU each (other tenants may take some), and waiting for the other.
-        EXPECT_GT(row["cpu_pct"].get<double>(), 30) << row;
-        EXPECT_LT(row["cpu_pct"].get<double>(), 60) << row;
-        EXPECT_GT(row["runq_ms"].get<double>(), 0.3 * 1000 * w.seconds) << row;
-        share_sum += row["cpu_pct"].get<double>();
+        // Always runnable: every moment of the window is on-CPU or waiting in the run queue.
+        double accounted = row["oncpu_ms"].get<double>() + row["runq_ms"].get<double>();
+        EXPECT_NEAR(accounted, 1000 * w.seconds, 0.05 * 1000 * w.seconds) << row;
+        EXPECT_EQ(row["sleep_ms"].get<double>() + row["blocked_ms"].get<double>(), 0) << row;
+        shares.push_back(row["cpu_pct"].get<double>());
     }
-    EXPECT_GT(share_sum, 75);
-    EXPECT_LE(share_sum, 101);
+    // The two share their CPU fairly (whatever other tenants take).
+    EXPECT_NEAR(shares[0], shares[1], 0.25 * std::max(shares[0], shares[1])) << w.report;
 }
 
 // A pipe ping-pong: both ends switch voluntarily once per round trip, as /proc
 // counts; they sleep (S), are woken once per switch and hardly use the CPU.
 TEST(Taskstat, PipePingPongSwitchesMatchTheKernel) {
     BPFSCOPE_REQUIRE_ROOT("loads BPF programs");
-    BackgroundWorkload w({"/usr/bin/taskset", "-c", "1", bin("pipewait"), "100000000", "0"});
+    BackgroundWorkload w({"/usr/bin/taskset", "-c", "1", bin("pipewait"), "100000000", "200"});
     w.start();
     std::vector<int> children;
     for (int i = 0; i < 200 && children.empty(); i++) {
@@ -155,7 +159,7 @@ TEST(Taskstat, PipePingPongSwitchesMatchTheKernel) {
             usleep(10000);  // the fork is the workload's first act
     }
     ASSERT_EQ(children.size(), 1u);
-    Window win = measure({w.pid(), children[0]}, "2");
+    Window win = measure({w.pid(), children[0]}, "4");
     auto rows = task_rows(win.report);
     ASSERT_EQ(rows.size(), 2u) << win.report;
     for (long pid : {long(w.pid()), long(children[0])}) {
