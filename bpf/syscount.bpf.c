@@ -123,7 +123,6 @@ static __always_inline void on_enter(struct pt_regs *regs, long id, bool btf)
 		entry->args[5] = BPF_CORE_READ(regs, r9); /* libbpf 1.1 has no PARM6 */
 #endif
 	}
-	STACK_COUNTER_ADD(counters, SYSCOUNT_ENTRIES, 1);
 	entry->start_ns = bpf_ktime_get_ns(); /* last: the figures exclude our own work */
 }
 
@@ -133,11 +132,14 @@ static __always_inline void account(struct syscall_entry *entry, __u64 now, long
 				    bool returned)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	char comm[SYSCOUNT_COMM_LEN];
+	char comm[SYSCOUNT_COMM_LEN] = {};
 
-	bpf_get_current_comm(comm, sizeof(comm));
-	if (!comm_selected(comm))
-		return;
+	/* The name only where it is needed: the hot path stays short. */
+	if (filter_comm) {
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (!comm_selected(comm))
+			return;
+	}
 	struct syscount_key key = {.tgid = per_process ? pid_tgid >> 32 : 0, .nr = entry->nr};
 	static const struct syscount_stats zero;
 	struct syscount_stats *s = map_lookup_or_init(&stats, &key, &zero);
@@ -145,8 +147,11 @@ static __always_inline void account(struct syscall_entry *entry, __u64 now, long
 		STACK_COUNTER_ADD(counters, SYSCOUNT_STATS_FULL, 1);
 		return;
 	}
-	if (!s->comm[0])
+	if (per_process && !s->comm[0]) {
+		if (!filter_comm)
+			bpf_get_current_comm(comm, sizeof(comm));
 		__builtin_memcpy(s->comm, comm, sizeof(comm));
+	}
 	s->count++;
 	if (!returned)
 		return;
@@ -185,7 +190,7 @@ static __always_inline void account(struct syscall_entry *entry, __u64 now, long
 		e->tid = (__u32)pid_tgid;
 		e->nr = entry->nr;
 		e->pad = 0;
-		__builtin_memcpy(e->comm, comm, sizeof(comm));
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
 		bpf_ringbuf_submit(e, 0);
 	}
 }

@@ -51,7 +51,6 @@ struct syscount_slow_call {
 };
 
 enum syscount_counter {
-	SYSCOUNT_ENTRIES,            /* syscalls entered by selected tasks */
 	SYSCOUNT_START_LOST,         /* entry not recorded: task storage/map full */
 	SYSCOUNT_STATS_FULL,         /* calls not counted: statistics map full */
 	SYSCOUNT_ERRORS_FULL,        /* errors not broken down by errno: map full */
