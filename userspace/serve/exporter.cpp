@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -174,6 +175,12 @@ HttpServer::HttpServer(Exporter& exporter, const ListenAddress& address)
     auto& server = impl_->server;
     // A few threads are plenty for a scraper or two; the default pool has more.
     server.new_task_queue = [] { return new httplib::ThreadPool(4); };
+    // httplib's default adds SO_REUSEPORT, with which a second exporter on the
+    // same port would bind too and share the scrapes; a busy port must fail.
+    server.set_socket_options([](int fd) {
+        int yes = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     server.Get("/metrics",
                [&exporter](const httplib::Request& request, httplib::Response& response) {
                    auto format = negotiate_format(request.get_header_value("Accept"));
