@@ -13,6 +13,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
@@ -75,7 +76,7 @@ struct Scrape {
 
 Scrape get(int port, const std::string& path, const std::string& accept = "") {
     httplib::Client client("127.0.0.1", port);
-    client.set_read_timeout(10, 0);
+    client.set_read_timeout(120, 0);  // a pprof request symbolizes the whole machine
     httplib::Headers headers;
     if (!accept.empty())
         headers.emplace("Accept", accept);
@@ -441,4 +442,122 @@ TEST(Serve, BadConfigRefusesToStart) {
     ASSERT_TRUE(first.wait_until_ready()) << first.output_so_far();
     expect_refused({"--no-runqlat", "--listen", "127.0.0.1:" + std::to_string(served_port(first))},
                    "cannot listen on 127.0.0.1:");
+}
+
+namespace {
+
+// `go tool pprof` with a private HOME and cache, as the flamegraph consumer tests run it.
+bpfscope::test::ProcessResult go_pprof(const TempDir& dir, const std::vector<std::string>& args) {
+    std::string home = (dir.path / "go-home").string();
+    fs::create_directories(home);
+    std::vector<std::string> argv = {"env",
+                                     "HOME=" + home,
+                                     "GOCACHE=" + home + "/cache",
+                                     "GOPATH=" + home + "/path",
+                                     "GOPROXY=off",
+                                     "GOTOOLCHAIN=local",
+                                     "PPROF_TMPDIR=" + home,
+                                     "go",
+                                     "tool",
+                                     "pprof"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_process(argv, std::chrono::seconds(120));
+}
+
+// Seconds of each pid's samples in `go tool pprof -traces` output: values
+// printed as 1.5s, 20ms, 300us or 10ns, or sample counts (times `count_seconds`).
+std::map<long, double> seconds_by_pid(const std::string& traces, double count_seconds = 0) {
+    std::map<long, double> out;
+    std::istringstream lines(traces);
+    std::string line;
+    long pid = -1;
+    bool value_next = false;
+    static const std::regex pid_line(R"(^\s+pid:\s+(\d+))");
+    static const std::regex value_line(R"(^\s+([0-9.]+)(s|ms|us|ns)?\s)");
+    while (std::getline(lines, line)) {
+        std::smatch match;
+        if (line.rfind("-----------+", 0) == 0) {
+            pid = -1;
+            value_next = false;
+        } else if (std::regex_search(line, match, pid_line)) {
+            pid = std::stol(match[1]);
+        } else if (line.find("tid:") != std::string::npos) {
+            value_next = true;
+        } else if (value_next && std::regex_search(line, match, value_line)) {
+            double scale = !match[2].matched  ? count_seconds
+                           : match[2] == "s"  ? 1
+                           : match[2] == "ms" ? 1e-3
+                           : match[2] == "us" ? 1e-6
+                                              : 1e-9;
+            out[pid] += std::stod(match[1]) * scale;
+            value_next = false;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+// The pprof endpoints, read by `go tool pprof`: a CPU burner's on-CPU time
+// agrees with its own CPU clock (it runs entirely inside the request), and a sleeper's off-CPU time
+// is about the request's length; a bad ?seconds= is a 400 with one line.
+TEST(Serve, PprofEndpointsReadByGoToolPprof) {
+    BPFSCOPE_REQUIRE_ROOT("serve loads BPF programs");
+    BPFSCOPE_REQUIRE_PROGRAM("go");
+    TempDir dir;
+    BackgroundProcess serve({bin("bpfscope"), "serve", "--listen", "127.0.0.1:0", "--no-runqlat"});
+    ASSERT_TRUE(serve.wait_until_ready()) << serve.output_so_far();
+    int port = served_port(serve);
+    ASSERT_GT(port, 0);
+    constexpr double kSeconds = 3;
+
+    // The burner starts 0.8 s into the 3 s request and burns 1.5 s, all inside
+    // the sampled window; it prints its own CPU time when it ends.
+    auto request =
+        std::async(std::launch::async, [&] { return get(port, "/debug/pprof/profile?seconds=3"); });
+    BackgroundProcess burner({bin("cpuburn"), "1.5", "75", "800"});
+    Scrape cpu = request.get();
+    auto burned = burner.wait(std::chrono::seconds(30));
+    ASSERT_EQ(cpu.status, 200) << cpu.body;
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(burned.out, match, std::regex("cpu_us=(\\d+)"))) << burned.out;
+    double burner_own = std::stod(match[1]) * 1e-6;
+    std::string cpu_path = dir.file("cpu.pb.gz", cpu.body);
+    auto top = go_pprof(dir, {"-top", cpu_path});
+    ASSERT_EQ(top.exit_code, 0) << top.err;
+    EXPECT_NE(top.out.find("Type: cpu"), std::string::npos) << top.out;
+    EXPECT_NE(top.out.find("burn_heavy"), std::string::npos) << top.out;
+    auto cpu_traces = go_pprof(dir, {"-traces", cpu_path});
+    double burner_cpu = seconds_by_pid(cpu_traces.out, 1.0 / 99)[burner.pid()];
+    std::cerr << "cpuburn on-CPU: pprof " << burner_cpu << " s, its own clock " << burner_own
+              << " s\n";
+    EXPECT_GT(burner_own, 0.1);
+    // 99 Hz sampling of a few tenths of a second: a quarter, plus a few samples.
+    EXPECT_NEAR(burner_cpu, burner_own, 0.25 * burner_own + 0.03);
+
+    BackgroundProcess sleeping({bin("sleeper"), "100000", "2000"});
+    Scrape offcpu = get(port, "/debug/pprof/offcpu?seconds=3");
+    ASSERT_EQ(offcpu.status, 200) << offcpu.body;
+    std::string offcpu_path = dir.file("offcpu.pb.gz", offcpu.body);
+    auto off_top = go_pprof(dir, {"-top", offcpu_path});
+    ASSERT_EQ(off_top.exit_code, 0) << off_top.err;
+    EXPECT_NE(off_top.out.find("Type: offcpu"), std::string::npos) << off_top.out;
+    double sleeper_off =
+        seconds_by_pid(go_pprof(dir, {"-traces", offcpu_path}).out)[sleeping.pid()];
+    std::cerr << "sleeper off-CPU: pprof " << sleeper_off << " s of a " << kSeconds
+              << " s request\n";
+    EXPECT_GT(sleeper_off, 0.8 * kSeconds);
+    EXPECT_LT(sleeper_off, 1.05 * kSeconds);
+
+    Scrape bad = get(port, "/debug/pprof/profile?seconds=-1");
+    EXPECT_EQ(bad.status, 400);
+    EXPECT_NE(bad.body.find("seconds=-1: expected a number of seconds in (0, 60]"),
+              std::string::npos)
+        << bad.body;
+    std::string metrics = get(port, "/metrics").body;
+    EXPECT_EQ(sample_value(metrics,
+                           "bpfscope_pprof_profiles_total{endpoint=\"/debug/pprof/profile\","
+                           "result=\"success\"}"),
+              1);
+    EXPECT_EQ(serve.stop(SIGTERM).exit_code, 0);
 }

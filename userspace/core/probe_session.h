@@ -37,8 +37,8 @@ struct ProbeOptions {
     FilterExpression filter;              // runs in the kernel
     std::vector<uint32_t> pids;           // tgids; empty: all
     std::vector<uint32_t> tids;
-    std::string comm;         // exact comm; empty: all
-    std::string cgroup_path;  // cgroup v2 directory (and below); empty: all
+    std::string comm;          // exact comm; empty: all
+    std::string cgroup_path;   // cgroup v2 directory (and below); empty: all
     bool per_process = false;  // count modes: key by tgid and comm too
     bool kernel_stack = false;
     bool user_stack = false;
@@ -63,8 +63,8 @@ struct ProbeEvent {
     uint32_t cpu = 0, tgid = 0, tid = 0, uid = 0;
     uint64_t cgroup_id = 0;
     std::string comm;
-    size_t point = 0;                 // index into points()
-    std::vector<FieldValue> fields;   // one per ProbeOptions::fields
+    size_t point = 0;                  // index into points()
+    std::vector<FieldValue> fields;    // one per ProbeOptions::fields
     std::vector<uint64_t> kernel_ips;  // leaf first, when asked for
     std::vector<uint64_t> user_ips;
     bool kernel_stack_missing = false, user_stack_missing = false;

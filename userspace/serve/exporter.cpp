@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "base/error.h"
+#include "serve/pprof_endpoints.h"
 
 namespace bpfscope::serve {
 
@@ -58,6 +59,16 @@ void Exporter::reload(const ServeConfig& config) {
         last_reload_ok_ = true;
     }
     // `retired` detaches here, outside the lock.
+}
+
+uint32_t Exporter::pprof_max_seconds() {
+    std::lock_guard lock(mutex_);
+    return config_.pprof_max_seconds;
+}
+
+void Exporter::count_pprof(const std::string& endpoint, bool ok) {
+    std::lock_guard lock(mutex_);
+    pprof_requests_[{endpoint, ok}]++;
 }
 
 void Exporter::count_failed_reload() {
@@ -160,6 +171,10 @@ void Exporter::collect_self(MetricSet& out) {
     out.add("bpfscope_config_last_reload_successful",
             "0 when the last reload was refused (the previous configuration is still running)",
             gauge, last_reload_ok_ ? 1 : 0);
+    for (const auto& [key, count] : pprof_requests_)
+        out.add("bpfscope_pprof_profiles", "Profiles served by the pprof endpoints, by result",
+                counter, double(count),
+                {{"endpoint", key.first}, {"result", key.second ? "success" : "failure"}});
     out.add("bpfscope_resident_memory_bytes", "Resident memory of the exporter", gauge,
             resident_bytes());
 }
@@ -168,7 +183,43 @@ struct HttpServer::Impl {
     httplib::Server server;
     std::thread thread;
     int port = 0;
+    std::atomic<bool> stopping{false};
+    std::mutex cpu_profile, offcpu_profile;  // one profile of each kind at a time
 };
+
+namespace {
+
+// A pprof endpoint: ?seconds=N (default 30, at most pprof.max_seconds), one
+// request of a kind at a time (429 for the next), gzip profile.proto on success.
+template <typename Collect>
+void serve_pprof(Exporter& exporter, std::mutex& busy, const httplib::Request& request,
+                 httplib::Response& response, Collect&& collect) {
+    auto plain_error = [&](int status, const std::string& message) {
+        response.status = status;
+        response.set_content(message + "\n", "text/plain; charset=utf-8");
+    };
+    double seconds = 0;
+    try {
+        seconds = parse_profile_seconds(request.get_param_value("seconds"), 30,
+                                        exporter.pprof_max_seconds());
+    } catch (const UserError& error) {
+        return plain_error(400, error.what());
+    }
+    std::unique_lock lock(busy, std::try_to_lock);
+    if (!lock.owns_lock())
+        return plain_error(429, "a profile of this kind is being taken; retry when it is done");
+    try {
+        response.set_content(collect(seconds), "application/octet-stream");
+        response.set_header("Content-Disposition", "attachment; filename=\"profile.pb.gz\"");
+        exporter.count_pprof(request.path, true);
+    } catch (const UserError& error) {
+        exporter.count_pprof(request.path, false);
+        spdlog::warn("{}: {}", request.path, error.what());
+        plain_error(500, error.what());
+    }
+}
+
+}  // namespace
 
 HttpServer::HttpServer(Exporter& exporter, const ListenAddress& address)
     : impl_(std::make_unique<Impl>()) {
@@ -191,10 +242,26 @@ HttpServer::HttpServer(Exporter& exporter, const ListenAddress& address)
         response.status = health == "ok" ? 200 : 503;
         response.set_content(health + "\n", "text/plain; charset=utf-8");
     });
+    server.Get("/debug/pprof/profile",
+               [&exporter, impl = impl_.get()](const httplib::Request& request,
+                                               httplib::Response& response) {
+                   serve_pprof(exporter, impl->cpu_profile, request, response, [&](double seconds) {
+                       return collect_cpu_pprof(seconds, 99, impl->stopping);
+                   });
+               });
+    server.Get(
+        "/debug/pprof/offcpu", [&exporter, impl = impl_.get()](const httplib::Request& request,
+                                                               httplib::Response& response) {
+            serve_pprof(exporter, impl->offcpu_profile, request, response, [&](double seconds) {
+                return collect_offcpu_pprof(seconds, impl->stopping);
+            });
+        });
     server.Get("/", [](const httplib::Request&, httplib::Response& response) {
         response.set_content(
             "bpfscope serve\n  /metrics   Prometheus text 0.0.4 or OpenMetrics (by Accept)\n"
-            "  /healthz   ok, or the failing collectors (503)\n",
+            "  /healthz   ok, or the failing collectors (503)\n"
+            "  /debug/pprof/profile?seconds=N   on-CPU profile (gzip pprof, 99 Hz per CPU)\n"
+            "  /debug/pprof/offcpu?seconds=N    off-CPU time by stack (gzip pprof, us)\n",
             "text/plain; charset=utf-8");
     });
     impl_->port = address.port == 0
@@ -218,6 +285,7 @@ int HttpServer::port() const {
 }
 
 void HttpServer::stop() {
+    impl_->stopping = true;  // a profile in progress returns early
     impl_->server.stop();
     if (impl_->thread.joinable())
         impl_->thread.join();

@@ -32,6 +32,8 @@ class Exporter {
     // Throws UserError with the old set intact (the caller counts the failure).
     void reload(const ServeConfig& config);
     void count_failed_reload();
+    uint32_t pprof_max_seconds();
+    void count_pprof(const std::string& endpoint, bool ok);
 
     // One scrape: every collector's families and the exporter's own.
     MetricSet collect();
@@ -53,9 +55,10 @@ class Exporter {
     double last_scrape_seconds_ = 0;
     std::vector<std::string> failing_;  // collectors that threw at the last scrape
     std::map<std::string, uint64_t> collector_errors_;
+    std::map<std::pair<std::string, bool>, uint64_t> pprof_requests_;
 };
 
-// The HTTP side: /metrics, /healthz and an index at /. Binds in the
+// The HTTP side: /metrics, /healthz, /debug/pprof/{profile,offcpu} and an index at /. Binds in the
 // constructor (UserError when it cannot), serves from its own threads until
 // stop() or destruction.
 class HttpServer {
