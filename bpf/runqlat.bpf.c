@@ -22,6 +22,7 @@ const volatile __u32 cgroup_level = 0;   /* its depth below the v2 root */
 const volatile bool per_process = false;
 const volatile bool per_thread = false;
 const volatile bool per_pidns = false; /* one histogram per PID namespace (inode number) */
+const volatile bool per_cgroup = false; /* key: low 32 bits of the cgroup v2 id (its inode) */
 const volatile __u64 unit_ns = 1000;     /* 1000: microseconds, 1000000: milliseconds */
 
 struct {
@@ -119,6 +120,8 @@ static __always_inline void run(struct task_struct *next, bool btf)
 		id = BPF_CORE_READ(next, tgid);
 	else if (per_pidns)
 		id = BPF_CORE_READ(next, nsproxy, pid_ns_for_children, ns.inum);
+	else if (per_cgroup)
+		id = (__u32)BPF_CORE_READ(next, cgroups, dfl_cgrp, kn, id);
 	static const struct runqlat_hist zero;
 	struct runqlat_hist *hist = map_lookup_or_init(&hists, &id, &zero);
 	if (!hist) {

@@ -14,11 +14,13 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libprotobuf-dev protobuf-compiler
+  libcpp-httplib-dev libyaml-cpp-dev
   # tests and benchmarks (anchors and real consumers)
   linux-perf trace-cmd bpftrace libbpf-tools util-linux procps
   qemu-system-x86 busybox-static cpio xz-utils
   golang-go chromium python3 libxml2-utils time bc
   elfutils  # eu-stack, the reference for pstack
+  prometheus
 )
 missing=()
 for p in "${packages[@]}"; do

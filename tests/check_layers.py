@@ -6,6 +6,7 @@ Layers, lowest first (a file may include its own layer and lower ones only):
   symbols | report     siblings: neither includes the other
   core                 probing, planner, sessions, stacks, run loop (and BPF skeletons)
   memcg                features several tools share
+  serve                the exporter behind `bpfscope serve` (HTTP, config, collectors)
   tools, main.cpp      the drivers
 Usage: check_layers.py [USERSPACE_DIR]; prints each violation as file:line.
 """
@@ -13,7 +14,7 @@ import pathlib
 import re
 import sys
 
-RANK = {"base": 0, "symbols": 1, "report": 1, "core": 2, "memcg": 3, "tools": 4}
+RANK = {"base": 0, "symbols": 1, "report": 1, "core": 2, "memcg": 3, "serve": 4, "tools": 5}
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
 
 
@@ -46,7 +47,7 @@ def violations(root):
             same_rank_sibling = RANK[target_layer] == RANK[layer] and target_layer != layer
             if RANK[target_layer] > RANK[layer] or same_rank_sibling:
                 yield (f"{path}:{number}: {layer} includes {target} ({target_layer}); "
-                       f"layers run base -> symbols|report -> core -> memcg -> tools")
+                       f"layers run base -> symbols|report -> core -> memcg -> serve -> tools")
 
 
 def self_test():

@@ -13,8 +13,9 @@
 #include "base/options.h"
 #include "base/owners.h"
 #include "core/capabilities.h"
-#include "core/interval_counters.h"
 #include "core/drop_in_output.h"
+#include "core/interval_counters.h"
+#include "core/offcpu_session.h"
 #include "core/run_loop.h"
 #include "core/stack_collect.h"
 #include "core/tool_registry.h"
@@ -25,89 +26,11 @@
 namespace bpfscope {
 namespace {
 
-using OffcpuSkeleton = Skeleton<offcputime_bpf, offcputime_bpf__destroy>;
-
-struct OffcpuOptions {
+struct OffcpuOptions : OffcpuSetup {
     RunOptions run;
-    bool user_only = false, kernel_only = false;
-    std::vector<uint32_t> pids, tids;
-    bool kthreads_only = false, user_threads_only = false;
-    uint64_t min_us = 1, max_us = UINT64_MAX;
-    std::string state;
     bool folded = false;
-    uint32_t storage_size = 10240, max_depth = OFFCPU_MAX_STACK_DEPTH;
-    std::string capture = "switch-in";
-    bool no_reuse = false, force_raw_tp = false, empty_program = false;
     report::StackOutputOptions files;
 };
-
-int parse_state(const std::string& text) {
-    if (text.empty())
-        return -1;
-    if (text == "R" || text == "running")
-        return 0;
-    if (text == "S" || text == "interruptible")
-        return 1;
-    if (text == "D" || text == "uninterruptible")
-        return 2;
-    try {
-        return std::stoi(text);
-    } catch (const std::exception&) {
-        throw UserError("--state " + text + ": expected a number or R, S, D");
-    }
-}
-
-OffcpuSkeleton load(const OffcpuOptions& o, bool btf) {
-    OffcpuSkeleton skel(offcputime_bpf__open());
-    if (!skel)
-        throw UserError(errno_message("cannot open the offcputime BPF object", errno));
-    auto* ro = skel->rodata;
-    ro->filter_tgid = !o.pids.empty();
-    ro->filter_tid = !o.tids.empty();
-    ro->kernel_threads_only = o.kthreads_only;
-    ro->user_threads_only = o.user_threads_only;
-    ro->state_filter = parse_state(o.state);
-    ro->min_block_ns = o.min_us * 1000;
-    ro->max_block_ns = o.max_us == UINT64_MAX ? UINT64_MAX : o.max_us * 1000;
-    ro->capture_user = !o.kernel_only;
-    ro->capture_kernel = !o.user_only;
-    ro->capture_at_switch_out = !btf || o.capture == "switch-out";
-    ro->reuse_stacks = btf && !o.no_reuse && o.capture == "switch-in";
-    ro->max_stack_bytes = o.max_depth * sizeof(uint64_t);
-    ro->this_tgid = static_cast<uint32_t>(getpid());
-    const auto& kallsyms = symbols::Kallsyms::system();
-    ro->kernel_text_start = kallsyms.address("_stext").value_or(0);
-    ro->kernel_text_end = kallsyms.address("_etext").value_or(0);
-    ro->sched_text_start = kallsyms.address("__sched_text_start").value_or(0);
-    ro->sched_text_end =
-        ro->sched_text_start ? kallsyms.address("__sched_text_end").value_or(0) : 0;
-    if (!ro->sched_text_end)
-        ro->sched_text_start = 0;
-    bpf_program__set_autoload(btf ? skel->progs.offcpu_switch_raw : skel->progs.offcpu_switch_btf,
-                              false);
-    bpf_program__set_autoload(skel->progs.offcpu_switch_empty, o.empty_program);
-    bpf_program__set_autoload(btf ? skel->progs.offcpu_exec_raw : skel->progs.offcpu_exec_btf,
-                              false);
-    bpf_map__set_max_entries(skel->maps.stacks, 2 * o.storage_size);  // user and kernel stacks
-    bpf_map__set_max_entries(skel->maps.blocks, o.storage_size);
-    if (btf)
-        bpf_map__set_max_entries(skel->maps.task_by_tid, 1);
-    if (int err = offcputime_bpf__load(skel.get()))
-        throw UserError(errno_message("cannot load the offcputime BPF programs", err));
-    fill_id_set(bpf_map__fd(skel->maps.tgids), o.pids, "pid");
-    fill_id_set(bpf_map__fd(skel->maps.tids), o.tids, "tid");
-    return skel;
-}
-
-// Blocks by stack, in microseconds (with `reset`, deleted once read).
-std::vector<RawStack> read_blocks(offcputime_bpf* skel, const OffcpuOptions& o, bool reset) {
-    return read_stack_map<offcpu_key, offcpu_value>(
-        bpf_map__fd(skel->maps.blocks), bpf_map__fd(skel->maps.stacks), OFFCPU_MAX_STACK_DEPTH,
-        reset, [&](const offcpu_key&, const offcpu_value& value, RawStack& stack) {
-            stack.want_kernel = !o.user_only;
-            stack.value = value.total_ns / 1000;
-        });
-}
 
 int offcputime_main(int argc, char** argv) {
     OffcpuOptions o;
@@ -159,7 +82,7 @@ int offcputime_main(int argc, char** argv) {
         throw UserError("-m must not exceed -M: lower -m or raise -M", kUsageExitCode);
 
     bool btf = !o.force_raw_tp && probe_capability(ProgramKind::kTpBtf).ok();
-    OffcpuSkeleton skel = load(o, btf);
+    OffcpuSkeleton skel = load_offcputime(o, btf);
     // --attach-empty-program measures nothing but the cost of running a program.
     bpf_program* program = o.empty_program ? skel->progs.offcpu_switch_empty
                            : btf           ? skel->progs.offcpu_switch_btf
@@ -194,8 +117,8 @@ int offcputime_main(int argc, char** argv) {
                                   .count();
         // Both designs' kernel stacks start at __schedule (the switch-in one puts
         // back the scheduler frames bpf_get_task_stack() leaves out): trimmed there.
-        assemble_profile(read_blocks(skel.get(), o, !final), symbols, AssembleOptions{true, true},
-                         profile);
+        assemble_profile(read_offcpu_blocks(skel.get(), o.user_only, !final), symbols,
+                         AssembleOptions{true, true}, profile);
 
         report::Report rep;
         rep.tool = "offcputime";
