@@ -116,12 +116,6 @@ struct NamedStatistic {
 const std::vector<NamedStatistic> kLatencyStatistics = {
     {"p50", {0.5}}, {"p90", {0.9}}, {"p99", {0.99}}, {"mean", {Statistic::kMean}}};
 
-std::vector<double> per_run(const std::vector<std::vector<double>>& runs, Statistic statistic) {
-    std::vector<double> values;
-    for (auto run : runs) values.push_back(statistic.of(run));
-    return values;
-}
-
 std::string verdict_text(bool significant, double diff) {
     if (!significant)
         return "no significant difference";
@@ -145,41 +139,24 @@ json compare_pair(const LoadedReport& a, const LoadedReport& b, const CompareOpt
     result["b"] = describe(b);
     std::vector<Statistic> statistics;
     for (const auto& named : kLatencyStatistics) statistics.push_back(named.statistic);
-    auto intervals =
-        bootstrap_difference(a.run_samples, b.run_samples, statistics, options.bootstrap);
-    std::vector<double> a_all, b_all;
-    for (const auto& run : a.run_samples) a_all.insert(a_all.end(), run.begin(), run.end());
-    for (const auto& run : b.run_samples) b_all.insert(b_all.end(), run.begin(), run.end());
+    DifferenceOptions difference_options{options.min_effect, options.bootstrap};
+    auto differences =
+        judge_differences(a.run_samples, b.run_samples, statistics, difference_options);
     bool spread_known = a.run_samples.size() > 1 || b.run_samples.size() > 1;
     json latency = json::array();
     for (size_t s = 0; s < statistics.size(); s++) {
-        double va = statistics[s].of(a_all), vb = statistics[s].of(b_all);
-        double spread = std::max(range_of(per_run(a.run_samples, statistics[s])),
-                                 range_of(per_run(b.run_samples, statistics[s])));
-        const Interval& ci = intervals[s];
-        double diff = vb - va;
-        bool ci_excludes_zero = ci.low > 0 || ci.high < 0;
-        bool beyond_spread = std::fabs(diff) > spread;
-        bool big_enough = va != 0 && std::fabs(diff) / std::fabs(va) >= options.min_effect;
-        bool significant = ci_excludes_zero && beyond_spread && big_enough;
-        std::string why;
-        if (!ci_excludes_zero)
-            why = "the confidence interval contains 0";
-        else if (!beyond_spread)
-            why = "the difference is within the run-to-run spread";
-        else if (!big_enough)
-            why = fmt::format("below the minimum effect of {:.0f}%", options.min_effect * 100);
+        const Difference& d = differences[s];
         latency.push_back({{"statistic", kLatencyStatistics[s].name},
-                           {"a_ns", va},
-                           {"b_ns", vb},
-                           {"ratio", va != 0 ? vb / va : 0.0},
-                           {"diff_ns", diff},
-                           {"ci_low_ns", ci.low},
-                           {"ci_high_ns", ci.high},
-                           {"run_spread_ns", spread},
-                           {"significant", significant},
-                           {"verdict", verdict_text(significant, diff)},
-                           {"reason", significant ? "" : why}});
+                           {"a_ns", d.a},
+                           {"b_ns", d.b},
+                           {"ratio", d.a != 0 ? d.b / d.a : 0.0},
+                           {"diff_ns", d.diff},
+                           {"ci_low_ns", d.ci.low},
+                           {"ci_high_ns", d.ci.high},
+                           {"run_spread_ns", d.spread},
+                           {"significant", d.significant},
+                           {"verdict", verdict_text(d.significant, d.diff)},
+                           {"reason", d.reason}});
     }
     result["latency"] = latency;
     result["confidence"] = options.bootstrap.confidence;

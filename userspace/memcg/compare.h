@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "memcg/statistics.h"
+#include "core/statistics.h"
 #include "report/model.h"
 
 namespace bpfscope::memcg {

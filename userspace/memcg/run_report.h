@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "memcg/kernel_identity.h"
-#include "memcg/statistics.h"
+#include "core/statistics.h"
 #include "memcg/workload.h"
 #include "report/model.h"
 

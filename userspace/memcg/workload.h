@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "memcg/perf_counters.h"
+#include "core/perf_counters.h"
 
 namespace bpfscope::memcg {
 

@@ -1,11 +1,13 @@
-#include "memcg/statistics.h"
+#include "core/statistics.h"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <random>
 
-namespace bpfscope::memcg {
+namespace bpfscope {
 
 double quantile_of_sorted(const std::vector<double>& sorted, double q) {
     if (sorted.empty())
@@ -126,4 +128,42 @@ double median_of(std::vector<double> values) {
     return quantile_of_sorted(values, 0.5);
 }
 
-}  // namespace bpfscope::memcg
+std::vector<Difference> judge_differences(const std::vector<std::vector<double>>& a_runs,
+                                          const std::vector<std::vector<double>>& b_runs,
+                                          const std::vector<Statistic>& statistics,
+                                          const DifferenceOptions& options) {
+    auto intervals = bootstrap_difference(a_runs, b_runs, statistics, options.bootstrap);
+    std::vector<double> a_all, b_all;
+    for (const auto& run : a_runs) a_all.insert(a_all.end(), run.begin(), run.end());
+    for (const auto& run : b_runs) b_all.insert(b_all.end(), run.begin(), run.end());
+    auto per_run = [](const std::vector<std::vector<double>>& runs, Statistic statistic) {
+        std::vector<double> values;
+        for (auto run : runs) values.push_back(statistic.of(run));
+        return values;
+    };
+    std::vector<Difference> differences;
+    for (size_t s = 0; s < statistics.size(); s++) {
+        Difference d;
+        d.a = statistics[s].of(a_all);
+        d.b = statistics[s].of(b_all);
+        d.diff = d.b - d.a;
+        d.ci = intervals[s];
+        d.spread = std::max(range_of(per_run(a_runs, statistics[s])),
+                            range_of(per_run(b_runs, statistics[s])));
+        d.spread_known = a_runs.size() > 1 || b_runs.size() > 1;
+        bool ci_excludes_zero = d.ci.low > 0 || d.ci.high < 0;
+        bool beyond_spread = std::fabs(d.diff) > d.spread;
+        bool big_enough = d.a != 0 && std::fabs(d.diff) / std::fabs(d.a) >= options.min_effect;
+        d.significant = ci_excludes_zero && beyond_spread && big_enough;
+        if (!ci_excludes_zero)
+            d.reason = "the confidence interval contains 0";
+        else if (!beyond_spread)
+            d.reason = "the difference is within the run-to-run spread";
+        else if (!big_enough)
+            d.reason = fmt::format("below the minimum effect of {:.0f}%", options.min_effect * 100);
+        differences.push_back(std::move(d));
+    }
+    return differences;
+}
+
+}  // namespace bpfscope

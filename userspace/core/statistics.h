@@ -1,11 +1,13 @@
 #pragma once
-// Statistics for memcg runs and comparisons: exact percentiles of per-read
-// samples and a hierarchical bootstrap of the difference between two kernels.
+// Statistics for A/B comparisons (memcg compare, stat compare): exact
+// percentiles, a hierarchical bootstrap of the difference between two sets of
+// runs, and the one rule that calls a difference significant.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
-namespace bpfscope::memcg {
+namespace bpfscope {
 
 // Linear interpolation between closest ranks of a sorted sample (q in [0, 1]).
 double quantile_of_sorted(const std::vector<double>& sorted, double q);
@@ -46,8 +48,35 @@ std::vector<Interval> bootstrap_difference(const std::vector<std::vector<double>
                                            const std::vector<Statistic>& statistics,
                                            const BootstrapOptions& options = {});
 
+struct DifferenceOptions {
+    // A relative difference below this is never called: drift between invocations
+    // on a shared machine is a few percent.
+    double min_effect = 0.05;
+    BootstrapOptions bootstrap;
+};
+
+// One statistic of A against B, and whether the difference is called.
+struct Difference {
+    double a = 0, b = 0;        // the statistic of A's and of B's pooled samples
+    double diff = 0;            // b - a
+    Interval ci;                // bootstrap interval of the difference
+    double spread = 0;          // the larger run-to-run range of the statistic (A's or B's)
+    bool spread_known = false;  // a side has two runs or more
+    bool significant = false;
+    std::string reason;  // why not significant ("" when it is)
+};
+
+// The verdict rule: a difference is called only when the bootstrap interval
+// excludes 0, it is larger than the run-to-run spread, and it is at least
+// min_effect of A. Runs are lists of samples (one sample per run is fine:
+// per-run figures such as a command's task-clock).
+std::vector<Difference> judge_differences(const std::vector<std::vector<double>>& a_runs,
+                                          const std::vector<std::vector<double>>& b_runs,
+                                          const std::vector<Statistic>& statistics,
+                                          const DifferenceOptions& options = {});
+
 // max - min of the values (0 for fewer than two values).
 double range_of(const std::vector<double>& values);
 double median_of(std::vector<double> values);
 
-}  // namespace bpfscope::memcg
+}  // namespace bpfscope

@@ -1,10 +1,10 @@
-#include "memcg/statistics.h"
+#include "core/statistics.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 
-using namespace bpfscope::memcg;
+using namespace bpfscope;
 
 namespace {
 
