@@ -77,7 +77,11 @@ def start_prometheus(directory, serve_port, interval):
     raise RuntimeError("prometheus did not start")
 
 
-def scrape_times(port, count, accept=None):
+def scrape_times(port, count, accept=None, server_pid=None):
+    """Median wall time of one scrape, the series count, the last body, and
+    (with server_pid) the server's CPU time per scrape: on a loaded machine the
+    wall time is mostly waiting for a CPU, the CPU time is what a scrape costs."""
+    cpu_before = cpu_seconds(server_pid) if server_pid else 0
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Accept": accept} if accept else {}
     times, body = [], ""
@@ -88,7 +92,8 @@ def scrape_times(port, count, accept=None):
         times.append(time.perf_counter() - started)
     connection.close()
     series = sum(1 for line in body.splitlines() if line and not line.startswith("#"))
-    return statistics.median(times), series, body
+    cpu = (cpu_seconds(server_pid) - cpu_before) / count if server_pid else 0
+    return statistics.median(times), series, body, cpu
 
 
 def metric(body, name):
@@ -134,9 +139,9 @@ def main():
         prometheus, prometheus_port = start_prometheus(directory, port, 15)
         time.sleep(1)
         before_cpu, before = cpu_seconds(serve.pid), time.monotonic()
-        _, _, body_before = scrape_times(port, 1)
+        body_before = scrape_times(port, 1)[2]
         time.sleep(args.idle_seconds)
-        _, _, body_after = scrape_times(port, 1)
+        body_after = scrape_times(port, 1)[2]
         after_cpu, after = cpu_seconds(serve.pid), time.monotonic()
         wall = after - before
         idle_share = (after_cpu - before_cpu) / wall
@@ -165,9 +170,11 @@ def main():
                                 f"echo $$ > {cgroup}/cgroup.procs && exec {build}/bin/pipewait 200 0"],
                                check=True, capture_output=True)
             prometheus, prometheus_port = start_prometheus(directory, port, 15)
-            cgroup_time, cgroup_series, _ = scrape_times(port, args.scrapes)
+            cgroup_time, cgroup_series, _, cgroup_cpu = scrape_times(port, args.scrapes,
+                                                                     server_pid=serve.pid)
             cgroup_collect = metric(scrape_times(port, 1)[2], "bpfscope_last_scrape_duration_seconds")
-            theirs, their_series, _ = scrape_times(prometheus_port, args.scrapes)
+            theirs, their_series, _, their_cpu = scrape_times(prometheus_port, args.scrapes,
+                                                              server_pid=prometheus.pid)
             stop(prometheus)
             stop(serve)
         finally:
@@ -186,8 +193,8 @@ def main():
         serve = start_serve_on(build, port, config)
         subprocess.run(["taskset", "-c", "1", f"{build}/bin/sleeper", "--syscalls", "10000"],
                        check=True, capture_output=True)
-        ours, series, body = scrape_times(port, args.scrapes)
-        ours_open_metrics, _, _ = scrape_times(port, args.scrapes, "application/openmetrics-text")
+        ours, series, body, our_cpu = scrape_times(port, args.scrapes, server_pid=serve.pid)
+        ours_open_metrics = scrape_times(port, args.scrapes, "application/openmetrics-text")[0]
         collect = metric(scrape_times(port, 1)[2], "bpfscope_last_scrape_duration_seconds")
         stop(serve)
     finally:
@@ -201,16 +208,18 @@ def main():
     print(f"  prometheus itself over the same phase: {100 * prometheus_cpu / wall:.3f}% of one CPU "
           f"(since its start)")
     print(f"scrape ({args.scrapes} keep-alive GET /metrics, median; goal <= 5 ms per 1000 series):")
-    def row(name, seconds, count, collect_seconds):
-        print(f"  serve, {name}: {count} series in {1000 * seconds:.2f} ms (collect alone "
-              f"{1000 * collect_seconds:.2f} ms); per 1000 series {1e6 * seconds / count:.2f} ms = "
-              f"{seconds / count * 1000 / 0.005:.2f}x the goal; per series vs prometheus: "
-              f"{(seconds / count) / (theirs / their_series):.2f}x")
-    row("runqlat per cgroup", cgroup_time, cgroup_series, cgroup_collect)
-    row(f"{args.targets} funclatency targets", ours, series, collect)
+    def row(name, seconds, count, collect_seconds, cpu):
+        print(f"  serve, {name}: {count} series in {1000 * seconds:.2f} ms wall (collect alone "
+              f"{1000 * collect_seconds:.2f} ms), {1000 * cpu:.2f} ms of CPU; per 1000 series "
+              f"{1e6 * seconds / count:.2f} ms wall = {seconds / count * 1000 / 0.005:.2f}x the goal, "
+              f"{1e6 * cpu / count:.2f} ms CPU = {cpu / count * 1000 / 0.005:.2f}x the goal; "
+              f"CPU per series vs prometheus: {(cpu / count) / (their_cpu / their_series):.2f}x")
+    row("runqlat per cgroup", cgroup_time, cgroup_series, cgroup_collect, cgroup_cpu)
+    row(f"{args.targets} funclatency targets", ours, series, collect, our_cpu)
     print(f"    (the same as OpenMetrics: {1000 * ours_open_metrics:.2f} ms)")
-    print(f"  prometheus's own /metrics (Go client): {their_series} series in {1000 * theirs:.2f} ms; "
-          f"per 1000 series {1e6 * theirs / their_series:.2f} ms")
+    print(f"  prometheus's own /metrics (Go client): {their_series} series in {1000 * theirs:.2f} ms "
+          f"wall, {1000 * their_cpu:.2f} ms CPU (all its threads); per 1000 series "
+          f"{1e6 * theirs / their_series:.2f} ms wall")
     print(f"  machine load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
 
 if __name__ == "__main__":
