@@ -62,24 +62,15 @@ std::string bcc_log2_histogram(const std::vector<uint64_t>& slots, const std::st
     return out;
 }
 
-std::string bcc_plural_unit(const std::string& unit) {
-    if (unit == "ns")
-        return "nsecs";
-    if (unit == "us")
-        return "usecs";
-    if (unit == "ms")
-        return "msecs";
+std::string bcc_singular_unit(const std::string& unit) {
+    if (unit == "ns" || unit == "us" || unit == "ms")
+        return unit.substr(0, 1) + "sec";
     return unit;
 }
 
-std::string bcc_singular_unit(const std::string& unit) {
-    if (unit == "ns")
-        return "nsec";
-    if (unit == "us")
-        return "usec";
-    if (unit == "ms")
-        return "msec";
-    return unit;
+std::string bcc_plural_unit(const std::string& unit) {
+    std::string singular = bcc_singular_unit(unit);
+    return singular == unit ? unit : singular + "s";
 }
 
 BccStackParts bcc_stack_parts(const StackSample& sample) {

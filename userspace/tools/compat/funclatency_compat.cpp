@@ -51,7 +51,7 @@ class FunclatencyText : public DropInOutput {
 };
 
 int funclatency_drop_in(int argc, char** argv) {
-    std::vector<std::string> native;
+    NativeArgs native;
     std::string function, pid, duration, interval;
     bool timestamps = false;
     ArgpStyleOptions cli(
@@ -65,32 +65,29 @@ int funclatency_drop_in(int argc, char** argv) {
         "                             PROGRAM:FUNCTION (uprobe the binary PROGRAM)\n"
         "(bpfscope drop-in for libbpf-tools funclatency; `bpfscope funclatency` has more)\n",
         "FUNCTION");
-    auto pass = [&](const char* option) { return [&native, option] { native.push_back(option); }; };
     auto keep = [](std::string& target, const char* what) {
         return [&target, what](const std::string& value) {
             parse_seconds(what, value);
             target = value;
         };
     };
-    cli.flag('m', "milliseconds", "Output in milliseconds", pass("-m"))
-        .flag('u', "microseconds", "Output in microseconds", pass("-u"))
+    cli.flag('m', "milliseconds", "Output in milliseconds", native.flag("-m"))
+        .flag('u', "microseconds", "Output in microseconds", native.flag("-u"))
         .option('p', "pid", "PID", "Process ID to trace",
                 [&](const std::string& value) {
                     pid = value;
-                    native.insert(native.end(), {"-p", value});
+                    native.value("-p")(value);
                 })
         .option('c', "cgroup", "/sys/fs/cgroup/unified", "Trace process in cgroup path",
-                [&](const std::string& value) {
-                    native.insert(native.end(), {"-c", value});
-                })
+                native.value("-c"))
         .option('d', "duration", "DURATION", "Duration to trace", keep(duration, "-d"))
         .option('i', "interval", "INTERVAL", "Summary interval in seconds", keep(interval, "-i"))
         .flag('T', "timestamp", "Print timestamp",
               [&] {
                   timestamps = true;
-                  native.push_back("-T");
+                  native.words.push_back("-T");
               })
-        .flag('v', "verbose", "Verbose debug output", pass("-v"))
+        .flag('v', "verbose", "Verbose debug output", native.flag("-v"))
         .positionals([&](size_t index, const std::string& value) {
             if (index > 0)
                 throw UserError("Too many function names: " + value, kArgpUsageExitCode);
@@ -116,13 +113,14 @@ int funclatency_drop_in(int argc, char** argv) {
         double d = parse_seconds("-d", duration);
         double i = interval.empty() ? d : std::min(parse_seconds("-i", interval), d);
         auto count = std::max<long long>(1, std::llround(std::floor(d / i + 1e-9)));
-        native.insert(native.end(), {"-i", fmt::format("{}", i), "--count", std::to_string(count)});
+        native.words.insert(native.words.end(),
+                            {"-i", fmt::format("{}", i), "--count", std::to_string(count)});
     } else if (!interval.empty()) {
-        native.insert(native.end(), {"-i", interval});
+        native.value("-i")(interval);
     }
-    native.push_back(target);
+    native.words.push_back(target);
     install_drop_in_output(std::make_unique<FunclatencyText>(function, timestamps));
-    return run_native_tool("funclatency", native);
+    return run_native_tool("funclatency", native.words);
 }
 
 }  // namespace

@@ -7,34 +7,13 @@
 
 #include "base/argp_options.h"
 #include "base/options.h"
-#include "report/bcc_text_writer.h"
 #include "tools/compat/drop_in.h"
 
 namespace bpfscope::compat {
 namespace {
 
-class OffcputimeText : public DropInOutput {
-  public:
-    OffcputimeText(bool folded, bool delimiter) : folded_(folded) {
-        style_.delimiter = delimiter;
-        style_.show_tid = true;
-        style_.largest_first = false;  // bcc's order: the largest total last
-    }
-    void write(const report::Report& report, const report::StackProfile* stacks, bool) override {
-        if (stacks)
-            std::cout << (folded_ ? report::bcc_folded_text(*stacks, style_)
-                                  : report::bcc_stacks_text(*stacks, style_))
-                      << std::flush;
-        write_warnings(report);
-    }
-
-  private:
-    bool folded_;
-    report::BccStackOptions style_;
-};
-
 int offcputime_drop_in(int argc, char** argv) {
-    std::vector<std::string> native;
+    NativeArgs native;
     bool folded = false, delimiter = false;
     ArgpStyleOptions cli(
         "offcputime",
@@ -52,34 +31,27 @@ int offcputime_drop_in(int argc, char** argv) {
         "    offcputime -k          # only trace kernel threads (no user)\n"
         "    offcputime -f 5        # folded output for flame graphs\n"
         "(bpfscope drop-in for libbpf-tools offcputime; `bpfscope offcputime` has more)\n");
-    auto pass = [&](const char* option) { return [&native, option] { native.push_back(option); }; };
-    auto pass_value = [&](const char* option) {
-        return [&native, option](const std::string& value) {
-            native.push_back(option);
-            native.push_back(value);
-        };
-    };
     cli.flag('d', "delimited", "insert delimiter between kernel/user stacks (with -f: \"-\")",
              [&] { delimiter = true; })
         .flag('f', "folded", "output folded format, one line per stack (for flame graphs)",
               [&] { folded = true; })
         .flag('k', "kernel-threads-only", "Kernel threads only (no user threads)",
-              pass("--kernel-threads-only"))
+              native.flag("--kernel-threads-only"))
         .option('m', "min-block-time", "MIN-BLOCK-TIME",
                 "the amount of time in microseconds over which we store traces (default 1)",
-                pass_value("-m"))
+                native.value("-m"))
         .option('M', "max-block-time", "MAX-BLOCK-TIME",
                 "the amount of time in microseconds under which we store traces (default U64_MAX)",
-                pass_value("-M"))
+                native.value("-M"))
         .option(0, "perf-max-stack-depth", "PERF-MAX-STACK-DEPTH",
                 "the limit for both kernel and user stack traces (default 127)",
-                pass_value("--perf-max-stack-depth"))
+                native.value("--perf-max-stack-depth"))
         .option('p', "pid", "PID", "Trace this PID only (or a comma-separated list)",
-                pass_value("-p"))
+                native.value("-p"))
         .option(0, "stack-storage-size", "STACK-STORAGE-SIZE",
                 "the number of unique stack traces that can be stored and displayed (default "
                 "10240)",
-                pass_value("--stack-storage-size"))
+                native.value("--stack-storage-size"))
         .option(0, "state", "STATE",
                 "filter on this thread state bitmask (eg, 2 == TASK_UNINTERRUPTIBLE) see "
                 "include/linux/sched.h",
@@ -87,23 +59,27 @@ int offcputime_drop_in(int argc, char** argv) {
                     if (value != "0" && value != "1" && value != "2")
                         throw UserError("--state " + value + ": expected 0, 1 or 2",
                                         kArgpUsageExitCode);
-                    native.insert(native.end(), {"--state", value});
+                    native.words.insert(native.words.end(), {"--state", value});
                 })
         .option('t', "tid", "TID", "Trace this TID only (or a comma-separated list)",
-                pass_value("-t"))
+                native.value("-t"))
         .flag('u', "user-threads-only", "User threads only (no kernel threads)",
-              pass("--user-threads-only"))
-        .flag('v', "verbose", "Verbose debug output", pass("-v"))
+              native.flag("--user-threads-only"))
+        .flag('v', "verbose", "Verbose debug output", native.flag("-v"))
         .positionals([&](size_t index, const std::string& value) {
             if (index > 0)
                 throw UserError("Unrecognized positional argument: " + value, kArgpUsageExitCode);
             parse_seconds("duration", value);
-            native.insert(native.end(), {"-d", value});
+            native.words.insert(native.words.end(), {"-d", value});
         });
     if (auto exit_code = cli.parse(argc, argv))
         return *exit_code;
-    install_drop_in_output(std::make_unique<OffcputimeText>(folded, delimiter));
-    return run_native_tool("offcputime", native);
+    report::BccStackOptions style;
+    style.delimiter = delimiter;
+    style.show_tid = true;
+    style.largest_first = false;  // bcc's order: the largest total last
+    install_drop_in_output(std::make_unique<StackTextOutput>(folded, style));
+    return run_native_tool("offcputime", native.words);
 }
 
 }  // namespace

@@ -9,7 +9,6 @@
 
 #include "base/argp_options.h"
 #include "base/options.h"
-#include "report/bcc_text_writer.h"
 #include "tools/compat/drop_in.h"
 
 namespace bpfscope::compat {
@@ -38,32 +37,8 @@ struct ProfileBanner {
     }
 };
 
-class ProfileText : public DropInOutput {
-  public:
-    ProfileText(bool folded, bool delimiter, std::string banner)
-        : folded_(folded), banner_(std::move(banner)) {
-        style_.delimiter = delimiter;
-    }
-    void started() override {
-        if (!folded_)
-            std::cout << banner_ << std::flush;
-    }
-    void write(const report::Report& report, const report::StackProfile* stacks, bool) override {
-        if (stacks)
-            std::cout << (folded_ ? report::bcc_folded_text(*stacks, style_)
-                                  : report::bcc_stacks_text(*stacks, style_))
-                      << std::flush;
-        write_warnings(report);
-    }
-
-  private:
-    bool folded_;
-    std::string banner_;
-    report::BccStackOptions style_;
-};
-
 int profile_drop_in(int argc, char** argv) {
-    std::vector<std::string> native;
+    NativeArgs native;
     bool folded = false, delimiter = false;
     ProfileBanner banner;
     ArgpStyleOptions cli(
@@ -80,56 +55,57 @@ int profile_drop_in(int argc, char** argv) {
         "    profile -U          # only show user space stacks (no kernel)\n"
         "    profile -K          # only show kernel space stacks (no user)\n"
         "(bpfscope drop-in for libbpf-tools profile; `bpfscope profile` has more)\n");
-    auto pass_value = [&](const char* option, std::string* keep = nullptr) {
-        return [&native, option, keep](const std::string& value) {
-            native.push_back(option);
-            native.push_back(value);
-            if (keep)
-                *keep = value;
+    // Their value, kept for the banner too.
+    auto kept = [&](const char* option, std::string& keep) {
+        return [&native, option, &keep](const std::string& value) {
+            native.value(option)(value);
+            keep = value;
         };
     };
     cli.option('p', "pid", "PID", "profile processes with one or more comma-separated PIDs only",
-               pass_value("-p", &banner.pids))
+               kept("-p", banner.pids))
         .option('L', "tid", "TID", "profile threads with one or more comma-separated TIDs only",
-                pass_value("-L", &banner.tids))
+                kept("-L", banner.tids))
         .flag('U', "user-stacks-only", "show stacks from user space only (no kernel space stacks)",
               [&] {
                   banner.user_only = true;
-                  native.push_back("-U");
+                  native.words.push_back("-U");
               })
         .flag('K', "kernel-stacks-only",
               "show stacks from kernel space only (no user space stacks)",
               [&] {
                   banner.kernel_only = true;
-                  native.push_back("-K");
+                  native.words.push_back("-K");
               })
         .option('F', "frequency", "FREQUENCY", "sample frequency, Hertz",
-                pass_value("-F", &banner.frequency))
+                kept("-F", banner.frequency))
         .flag('d', "delimited", "insert delimiter between kernel/user stacks",
               [&] { delimiter = true; })
-        .flag('I', "include-idle", "include CPU idle stacks", [&] { native.push_back("-I"); })
+        .flag('I', "include-idle", "include CPU idle stacks", [&] { native.words.push_back("-I"); })
         .flag('f', "folded", "output folded format, one line per stack (for flame graphs)",
               [&] { folded = true; })
         .option(0, "stack-storage-size", "STACK-STORAGE-SIZE",
                 "the number of unique stack traces that can be stored and displayed (default "
                 "10240)",
-                pass_value("--stack-storage-size"))
-        .option('C', "cpu", "CPU", "cpu number to run profile on", pass_value("-C", &banner.cpu))
+                native.value("--stack-storage-size"))
+        .option('C', "cpu", "CPU", "cpu number to run profile on", kept("-C", banner.cpu))
         .option(0, "perf-max-stack-depth", "PERF-MAX-STACK-DEPTH",
                 "the limit for both kernel and user stack traces (default 127)",
-                pass_value("--perf-max-stack-depth"))
-        .flag('v', "verbose", "Verbose debug output", [&] { native.push_back("-v"); })
+                native.value("--perf-max-stack-depth"))
+        .flag('v', "verbose", "Verbose debug output", [&] { native.words.push_back("-v"); })
         .positionals([&](size_t index, const std::string& value) {
             if (index > 0)
                 throw UserError("Unrecognized positional argument: " + value, kArgpUsageExitCode);
             parse_seconds("duration", value);
             banner.duration = value;
-            native.insert(native.end(), {"-d", value});
+            native.words.insert(native.words.end(), {"-d", value});
         });
     if (auto exit_code = cli.parse(argc, argv))
         return *exit_code;
-    install_drop_in_output(std::make_unique<ProfileText>(folded, delimiter, banner.text()));
-    return run_native_tool("profile", native);
+    report::BccStackOptions style;
+    style.delimiter = delimiter;
+    install_drop_in_output(std::make_unique<StackTextOutput>(folded, style, banner.text()));
+    return run_native_tool("profile", native.words);
 }
 
 }  // namespace

@@ -41,7 +41,7 @@ class RunqlatText : public DropInOutput {
 };
 
 int runqlat_drop_in(int argc, char** argv) {
-    std::vector<std::string> native;
+    NativeArgs native;
     bool milliseconds = false;
     ArgpStyleOptions cli(
         "runqlat",
@@ -56,27 +56,20 @@ int runqlat_drop_in(int argc, char** argv) {
         "    runqlat -p 185  # trace PID 185 only (or -p 185,186)\n"
         "    runqlat -c CG   # Trace process under cgroupsPath CG\n"
         "(bpfscope drop-in for libbpf-tools runqlat; `bpfscope runqlat` has more)\n");
-    auto pass = [&](const char* option) { return [&native, option] { native.push_back(option); }; };
-    auto pass_value = [&](const char* option) {
-        return [&native, option](const std::string& value) {
-            native.push_back(option);
-            native.push_back(value);
-        };
-    };
     cli.option('c', "cgroup", "/sys/fs/cgroup/unified", "Trace process in cgroup path",
-               pass_value("--cgroup"))
-        .flag('L', "tids", "Print a histogram per thread ID", pass("-L"))
+               native.value("--cgroup"))
+        .flag('L', "tids", "Print a histogram per thread ID", native.flag("-L"))
         .flag('m', "milliseconds", "Millisecond histogram",
               [&] {
                   milliseconds = true;
-                  native.push_back("-m");
+                  native.words.push_back("-m");
               })
-        .flag(0, "pidnss", "Print a histogram per PID namespace", pass("--pidnss"))
+        .flag(0, "pidnss", "Print a histogram per PID namespace", native.flag("--pidnss"))
         .option('p', "pid", "PID", "Trace this PID only (or a comma-separated list)",
-                pass_value("-p"))
-        .flag('P', "pids", "Print a histogram per process ID", pass("-P"))
-        .flag('T', "timestamp", "Include timestamp on output", pass("-T"))
-        .flag('v', "verbose", "Verbose debug output", pass("-v"))
+                native.value("-p"))
+        .flag('P', "pids", "Print a histogram per process ID", native.flag("-P"))
+        .flag('T', "timestamp", "Include timestamp on output", native.flag("-T"))
+        .flag('v', "verbose", "Verbose debug output", native.flag("-v"))
         .positionals([&](size_t index, const std::string& value) {
             if (index > 1)
                 throw UserError("unrecognized positional argument: " + value, kArgpUsageExitCode);
@@ -85,13 +78,13 @@ int runqlat_drop_in(int argc, char** argv) {
                 parse_seconds("interval", value);
             else
                 parse_positive_count("count", value, INT32_MAX);
-            native.push_back(index == 0 ? "-i" : "--count");
-            native.push_back(value);
+            native.words.push_back(index == 0 ? "-i" : "--count");
+            native.words.push_back(value);
         });
     if (auto exit_code = cli.parse(argc, argv))
         return *exit_code;
     install_drop_in_output(std::make_unique<RunqlatText>(milliseconds));
-    return run_native_tool("runqlat", native);
+    return run_native_tool("runqlat", native.words);
 }
 
 }  // namespace
