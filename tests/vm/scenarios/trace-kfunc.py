@@ -4,6 +4,9 @@ import json
 
 import vmcheck
 
+# Six runs, each loading BTF and attaching under TCG (2.5-6 s per attach, more for the wildcard).
+TIMEOUT = 420
+
 
 def events(r, name):
     out = []
