@@ -62,6 +62,8 @@ uint8_t bpf_op(CompareOp op) {
     return PROBE_EQ;
 }
 
+constexpr size_t kEventsPerPoll = 65536;
+
 uint32_t round_up_power_of_two(size_t bytes) {
     uint32_t size = 4096;
     while (size < bytes && size < (1u << 30)) size <<= 1;
@@ -105,6 +107,7 @@ struct ProbeSession::Impl {
     std::unique_ptr<ring_buffer, RingBufferDeleter> ring;
     std::vector<BpfLink> links;  // declared last: destroyed first (detach, then unload)
     const std::function<void(const ProbeEvent&)>* on_event = nullptr;
+    size_t events_this_poll = 0;
     int cpus = 1;
     uint64_t negative_values = 0;
     bool kprobe_multi_loaded = false;
@@ -581,6 +584,11 @@ int ProbeSession::Impl::on_ring_event(void* self, void* data, size_t size) {
     auto* impl = static_cast<Impl*>(self);
     if (size < PROBE_EVENT_BASE_SIZE || !impl->on_event)
         return 0;
+    // libbpf keeps consuming while producers keep producing: a busy probe
+    // would never let the caller see a stop request. A negative return ends
+    // this poll; the rest waits in the ring for the next one.
+    if (++impl->events_this_poll > kEventsPerPoll)
+        return -1;
     // The record may be shorter than the struct (size classes): copy what came.
     probe_event record;
     std::memset(&record, 0, sizeof record);
@@ -666,6 +674,10 @@ ProbeSession::ProbeSession(ProbeOptions options) : impl_(std::make_unique<Impl>(
 
 ProbeSession::~ProbeSession() = default;
 
+void ProbeSession::detach() {
+    impl_->links.clear();
+}
+
 const std::vector<ProbePoint>& ProbeSession::points() const {
     return impl_->points;
 }
@@ -674,13 +686,15 @@ const ProbeOptions& ProbeSession::options() const {
     return impl_->options;
 }
 
-void ProbeSession::poll_events(int timeout_ms,
-                               const std::function<void(const ProbeEvent&)>& on_event) {
+size_t ProbeSession::poll_events(int timeout_ms,
+                                 const std::function<void(const ProbeEvent&)>& on_event) {
     if (!impl_->ring)
-        return;
+        return 0;
     impl_->on_event = &on_event;
+    impl_->events_this_poll = 0;
     ring_buffer__poll(impl_->ring.get(), timeout_ms);
     impl_->on_event = nullptr;
+    return std::min(impl_->events_this_poll, kEventsPerPoll);
 }
 
 std::vector<ProbeCount> ProbeSession::counts(bool reset) {

@@ -103,12 +103,18 @@ class ProbeSession {
     ProbeSession(const ProbeSession&) = delete;
     ProbeSession& operator=(const ProbeSession&) = delete;
 
+    // Detaches every probe (maps stay readable): the final drain of a busy
+    // probe then ends.
+    void detach();
+
     const std::vector<ProbePoint>& points() const;
     const ProbeOptions& options() const;
 
     // kEvents: delivers the events that arrived within timeout_ms (0: no wait).
     // Comm names of processes that already exited are the ones the kernel recorded.
-    void poll_events(int timeout_ms, const std::function<void(const ProbeEvent&)>& on_event);
+    // Returns how many arrived (at most 65536 per call, so a caller polling a
+    // busy probe still gets control back).
+    size_t poll_events(int timeout_ms, const std::function<void(const ProbeEvent&)>& on_event);
     // kCount: counts sorted by count, descending. With reset, start from zero.
     std::vector<ProbeCount> counts(bool reset);
     // kStackCount: one RawStack per (point, process, stack); value = count.

@@ -132,7 +132,9 @@ int trace_main(int argc, char** argv) {
         [&](bool final) {
             if (!final)
                 return;
-            drain();
+            session.detach();  // nothing new arrives: the drain ends
+            while (session.poll_events(0, on_event) > 0) {
+            }
             auto stats = session.stats();
             spdlog::info(
                 "{} event(s) printed; {} hit(s), {} filtered out in the kernel, {} lost "
