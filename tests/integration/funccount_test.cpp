@@ -105,7 +105,7 @@ TEST(Funccount, PerProcessCountsEachProcessApart) {
     EXPECT_EQ(table["rows"][0][1], "probe_target");
 }
 
-TEST(Funccount, PidFilterCountsOnlyThatProcessAndTheRestIsFilteredOut) {
+TEST(Funccount, PidFilterCountsOnlyThatProcess) {
     BPFSCOPE_REQUIRE_ROOT("loads BPF programs");
     WaitingTarget watched({"--add-calls", "120"});
     WaitingTarget other({"--add-calls", "80"});
