@@ -117,8 +117,11 @@ int offcputime_main(int argc, char** argv) {
                                   .count();
         // Both designs' kernel stacks start at __schedule (the switch-in one puts
         // back the scheduler frames bpf_get_task_stack() leaves out): trimmed there.
-        assemble_profile(read_offcpu_blocks(skel.get(), o.user_only, !final), symbols,
-                         AssembleOptions{true, true}, profile);
+        // The counters are read with the blocks, not after symbolizing (which
+        // can take long): both then cover the same interval.
+        std::vector<RawStack> raw = read_offcpu_blocks(skel.get(), o.user_only, !final);
+        auto c = counters.read();
+        assemble_profile(raw, symbols, AssembleOptions{true, true}, profile);
 
         report::Report rep;
         rep.tool = "offcputime";
@@ -132,7 +135,6 @@ int offcputime_main(int argc, char** argv) {
                              ? "kernel stack at switch-in, user stack at switch-out"
                              : "both stacks at switch-out"),
              ""});
-        auto c = counters.read();
         auto& summary = rep.add_section("off-CPU summary", "summary");
         summary.add("switch_outs", c[OFFCPU_SWITCHES_OUT])
             .add("blocks_recorded", c[OFFCPU_BLOCKS_RECORDED])

@@ -81,8 +81,11 @@ int profile_main(int argc, char** argv) {
         profile.duration_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                   std::chrono::steady_clock::now() - start)
                                   .count();
-        assemble_profile(read_profile_samples(skel.get(), o.user_only, !final), symbols,
-                         AssembleOptions{}, profile);
+        // The counters are read with the samples, not after symbolizing (which
+        // can take long): both then cover the same interval.
+        std::vector<RawStack> raw = read_profile_samples(skel.get(), o.user_only, !final);
+        auto c = counters.read();
+        assemble_profile(raw, symbols, AssembleOptions{}, profile);
 
         report::Report rep;
         rep.tool = "profile";
@@ -90,7 +93,6 @@ int profile_main(int argc, char** argv) {
             rep.timestamp = wall_clock_timestamp();
         rep.header.push_back({"event", std::string("cpu-clock"), ""});
         rep.header.push_back({"cpus", uint64_t(cpus), ""});
-        auto c = counters.read();
         auto& summary = rep.add_section("sampling summary", "summary");
         summary.add("samples", c[PROFILE_SAMPLES])
             .add("idle_samples_skipped", c[PROFILE_IDLE_SKIPPED])
