@@ -317,9 +317,8 @@ static __always_inline void record_user_stack(void *ctx, struct task_struct *pre
 	e->stack = stack;
 }
 
-static __always_inline void switch_out(void *ctx, struct task_struct *prev, bool btf)
+static __always_inline void switch_out(void *ctx, struct task_struct *prev, bool btf, __u64 now)
 {
-	__u64 now = bpf_ktime_get_ns();
 	__u32 tgid = BPF_CORE_READ(prev, tgid);
 	__u32 tid = BPF_CORE_READ(prev, pid);
 
@@ -535,14 +534,14 @@ static __always_inline __u64 kernel_stack_of(struct task_struct *next, struct of
 	return hash;
 }
 
-static __always_inline void switch_in(struct task_struct *next, bool btf)
+static __always_inline void switch_in(struct task_struct *next, bool btf, __u64 now)
 {
 	__u32 tid = BPF_CORE_READ(next, pid);
 	struct offcpu_task *ts = task_slot(next, tid, btf, false);
 
 	if (!ts || !ts->start_ns)
 		return;
-	__u64 delta = bpf_ktime_get_ns() - ts->start_ns;
+	__u64 delta = now - ts->start_ns;
 	ts->start_ns = 0;
 	if (delta < min_block_ns || delta > max_block_ns) {
 		STACK_COUNTER_ADD(counters, OFFCPU_BLOCKS_FILTERED, 1);
@@ -574,16 +573,24 @@ static __always_inline void switch_in(struct task_struct *next, bool btf)
 SEC("tp_btf/sched_switch")
 int BPF_PROG(offcpu_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	switch_out(ctx, prev, true);
-	switch_in(next, true);
+	/* One timestamp for both ends: a block ends when the switch happens, not
+	 * after this program has walked the stacks of the task switching out. */
+	__u64 now = bpf_ktime_get_ns();
+
+	switch_out(ctx, prev, true, now);
+	switch_in(next, true, now);
 	return 0;
 }
 
 SEC("raw_tp/sched_switch")
 int BPF_PROG(offcpu_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	switch_out(ctx, prev, false);
-	switch_in(next, false);
+	/* One timestamp for both ends: a block ends when the switch happens, not
+	 * after this program has walked the stacks of the task switching out. */
+	__u64 now = bpf_ktime_get_ns();
+
+	switch_out(ctx, prev, false, now);
+	switch_in(next, false, now);
 	return 0;
 }
 
