@@ -18,6 +18,7 @@ using bpfscope::test::json_stacks;
 using bpfscope::test::parse_folded_lines;
 using bpfscope::test::parse_json_lines;
 using bpfscope::test::read_file;
+using bpfscope::test::section_fields;
 using bpfscope::test::trace_gated;
 using bpfscope::test::workload_figure;
 using nlohmann::json;
