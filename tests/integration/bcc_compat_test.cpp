@@ -249,7 +249,9 @@ TEST(BccCompat, RunqlatMatchesLibbpfToolsOnOneWorkload) {
             const auto& b = theirs.histograms[h];
             EXPECT_EQ(a.unit, b.unit);
             EXPECT_EQ(a.owner, b.owner);
-            EXPECT_GE(a.total(), 20000u) << "every round trip wakes the parent";
+            // Nearly every round trip wakes the parent; one whose reply is already in
+            // the pipe when it reads does not sleep (seen: 19997 of 20000, in both tools).
+            EXPECT_GE(a.total(), 19000u) << "the parent's wakeups are missing";
             EXPECT_TRUE(near(double(a.total()), double(b.total()), 0.10, 50))
                 << runs[i].back() << ": ours " << a.total() << " theirs " << b.total();
         }

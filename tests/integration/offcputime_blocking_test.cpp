@@ -108,8 +108,9 @@ BlockingRun trace_blocking(const std::vector<std::string>& workload) {
     BlockingRun run;
     BackgroundWorkload w(workload);
     std::string pid = std::to_string(w.pid());
-    BackgroundProcess ours({bin("offcputime"), "-p", pid, "-f", "--stack-storage-size", "4096"});
-    BackgroundProcess reference_design({bin("offcputime"), "-p", pid, "-f", "--capture",
+    BackgroundProcess ours(
+        {bin("bpfscope"), "offcputime", "-p", pid, "-f", "--stack-storage-size", "4096"});
+    BackgroundProcess reference_design({bin("bpfscope"), "offcputime", "-p", pid, "-f", "--capture",
                                         "switch-out", "--stack-storage-size", "4096"});
     BackgroundProcess reference({kLibbpfToolsOffcputime, "-p", pid});
     if (!ours.wait_until_ready() || !reference_design.wait_until_ready()) {
