@@ -34,6 +34,11 @@ report::Section probe_stats_section(const ProbeStats& stats) {
     return section;
 }
 
+void add_probe_stats(report::Report& report, const ProbeStats& stats) {
+    report.sections.push_back(probe_stats_section(stats));
+    add_probe_loss_warnings(report, stats);
+}
+
 void add_probe_loss_warnings(report::Report& report, const ProbeStats& stats) {
     auto warn = [&](uint64_t count, const std::string& what) {
         if (count)

@@ -20,6 +20,8 @@ report::Section probe_points_section(const std::vector<ProbePoint>& points);
 report::Section probe_stats_section(const ProbeStats& stats);
 // A report warning for every counter that means lost data.
 void add_probe_loss_warnings(report::Report& report, const ProbeStats& stats);
+// Both: the counters section and the loss warnings.
+void add_probe_stats(report::Report& report, const ProbeStats& stats);
 
 // funccount: FUNC COUNT rows (PID COMM FUNC COUNT with per_process), in the
 // order given (ProbeSession::counts sorts by count).

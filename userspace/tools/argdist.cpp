@@ -12,8 +12,7 @@
 #include "core/probe_session.h"
 #include "core/run_loop.h"
 #include "core/tool_registry.h"
-#include "report/json_writer.h"
-#include "report/text_writer.h"
+#include "report/write_report.h"
 
 namespace bpfscope {
 namespace {
@@ -98,12 +97,8 @@ int argdist_main(int argc, char** argv) {
             section.tables.push_back(value_count_table(expression, counts, top));
         }
         auto stats = session.stats();
-        rep.sections.push_back(probe_stats_section(stats));
-        add_probe_loss_warnings(rep, stats);
-        if (run.json)
-            report::write_json(std::cout, rep);
-        else
-            report::write_text(std::cout, rep);
+        add_probe_stats(rep, stats);
+        report::write_report(std::cout, rep, run.json);
         std::cout.flush();
     });
     return 0;

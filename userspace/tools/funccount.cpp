@@ -11,8 +11,7 @@
 #include "core/probe_session.h"
 #include "core/run_loop.h"
 #include "core/tool_registry.h"
-#include "report/json_writer.h"
-#include "report/text_writer.h"
+#include "report/write_report.h"
 
 namespace bpfscope {
 namespace {
@@ -69,12 +68,8 @@ int funccount_main(int argc, char** argv) {
         section.add("total", total).add("functions_hit", uint64_t(counts.size()));
         section.tables.push_back(probe_count_table(session.points(), counts, probe.per_process));
         auto stats = session.stats();
-        rep.sections.push_back(probe_stats_section(stats));
-        add_probe_loss_warnings(rep, stats);
-        if (run.json)
-            report::write_json(std::cout, rep);
-        else
-            report::write_text(std::cout, rep);
+        add_probe_stats(rep, stats);
+        report::write_report(std::cout, rep, run.json);
         std::cout.flush();
     });
     return 0;

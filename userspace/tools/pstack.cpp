@@ -8,9 +8,8 @@
 #include "base/options.h"
 #include "core/live_stacks.h"
 #include "core/tool_registry.h"
-#include "report/json_writer.h"
 #include "report/model.h"
-#include "report/text_writer.h"
+#include "report/write_report.h"
 
 namespace {
 
@@ -42,10 +41,7 @@ int pstack_main(int argc, char** argv) {
     options.source_lines = cli.verbose();
     auto stacks = bpfscope::capture_live_stacks(pid, options);
     auto report = bpfscope::live_stacks_report(stacks, cli.verbose());
-    if (json)
-        bpfscope::report::write_json(std::cout, report);
-    else
-        bpfscope::report::write_text(std::cout, report);
+    bpfscope::report::write_report(std::cout, report, json);
     return 0;
 }
 

@@ -105,8 +105,7 @@ int stackcount_main(int argc, char** argv) {
         summary.add("events", total).add("stacks", uint64_t(profile.samples.size()));
         for (const auto& [name, value] : symbols.stats()) summary.add("symbols_" + name, value);
         auto stats = session.stats();
-        rep.sections.push_back(probe_stats_section(stats));
-        add_probe_loss_warnings(rep, stats);
+        add_probe_stats(rep, stats);
         write_stack_result(profile, rep, StackResultOptions{run.json, folded, "count", files});
     };
     run_loop(run, report_interval, observe_new_processes, std::chrono::milliseconds(250));

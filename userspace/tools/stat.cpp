@@ -11,18 +11,10 @@
 #include "core/capabilities.h"
 #include "core/command_stat.h"
 #include "core/tool_registry.h"
-#include "report/json_writer.h"
 #include "report/model.h"
-#include "report/text_writer.h"
+#include "report/write_report.h"
 
 namespace {
-
-void write_report(const bpfscope::report::Report& report, bool json) {
-    if (json)
-        bpfscope::report::write_json(std::cout, report);
-    else
-        bpfscope::report::write_text(std::cout, report);
-}
 
 int compare_main(int argc, char** argv) {
     bpfscope::ToolOptions cli("stat compare",
@@ -36,7 +28,8 @@ int compare_main(int argc, char** argv) {
         return *exit_code;
     auto a = bpfscope::load_stat_file(a_path);
     auto b = bpfscope::load_stat_file(b_path);
-    write_report(bpfscope::stat_comparison(a, b, a_path, b_path), json);
+    bpfscope::report::write_report(std::cout, bpfscope::stat_comparison(a, b, a_path, b_path),
+                                   json);
     return 0;
 }
 
@@ -89,7 +82,7 @@ int stat_main(int argc, char** argv) {
         if (std::rename(temporary.c_str(), out_path.c_str()) != 0)
             throw bpfscope::UserError(bpfscope::errno_message("cannot write " + out_path, errno));
     }
-    write_report(bpfscope::stat_report(result), json);
+    bpfscope::report::write_report(std::cout, bpfscope::stat_report(result), json);
     return 0;
 }
 
