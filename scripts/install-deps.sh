@@ -20,6 +20,7 @@ packages=(
   qemu-system-x86 busybox-static cpio xz-utils
   golang-go chromium python3 libxml2-utils time bc
   elfutils  # eu-stack, the reference for pstack
+  strace  # the reference for syscount
   prometheus
 )
 missing=()
