@@ -174,8 +174,17 @@ TEST(Funclatency, RstatLockBracketMatchesPerfCount) {
     BackgroundProcess traced({"perf", "stat", "-a", "-x", ",", "-e", "cgroup:cgroup_rstat_locked",
                               "--", bin("bpfscope"), "funclatency", "-j", bracket});
     ASSERT_TRUE(traced.wait_until_ready()) << traced.output_so_far();
-    auto workload = run_process({bin("readstats"), "--count", "3000", "--quiet"}, 30s);
-    ASSERT_EQ(workload.exit_code, 0) << workload.err;
+    // A read flushes (and takes the rstat lock) only when enough memcg statistics
+    // changed since the last flush: on a quiet machine nothing else changes them,
+    // so each round first writes 8 MB of page cache (thousands of updates).
+    std::string scratch = "/tmp/bpfscope-rstat-" + std::to_string(getpid());
+    for (int round = 0; round < 5; ++round) {
+        auto churn = run_process({"dd", "if=/dev/zero", "of=" + scratch, "bs=1M", "count=8"}, 30s);
+        ASSERT_EQ(churn.exit_code, 0) << churn.err;
+        auto workload = run_process({bin("readstats"), "--count", "600", "--quiet"}, 30s);
+        ASSERT_EQ(workload.exit_code, 0) << workload.err;
+    }
+    std::filesystem::remove(scratch);
     // End bpfscope (perf's child); perf then prints its count and exits.
     auto children = bpfscope::test::child_pids(traced.pid());
     ASSERT_EQ(children.size(), 1u) << "perf runs bpfscope as its one child";
