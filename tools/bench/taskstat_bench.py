@@ -13,10 +13,11 @@ import argparse
 import os
 import re
 import resource
-import signal
 import statistics
 import subprocess
 import sys
+
+from tracers import start_tracer, stop_tracer
 
 
 def run_workload(loops):
@@ -27,29 +28,6 @@ def run_workload(loops):
                    check=True, capture_output=True, text=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return 1e9 * ((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
-
-
-def start_tracer(command, ready_pattern, stream):
-    proc = subprocess.Popen(["taskset", "-c", "0"] + command, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    source = proc.stdout if stream == "stdout" else proc.stderr
-    seen = ""
-    while True:
-        line = source.readline()
-        if not line:
-            raise RuntimeError(f"tracer exited before attaching: {' '.join(command)}\n{seen}")
-        seen += line
-        if re.search(ready_pattern, line):
-            return proc
-
-
-def stop_tracer(proc):
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
 
 
 def main():
